@@ -14,3 +14,5 @@ export * from './tensor.js';
 export * as F from './functional.js';
 export * as autograd from './autograd.js';
 export { addonPath } from './native.js';
+export * from './optim.js';
+export * from './schedule.js';
