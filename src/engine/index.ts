@@ -16,3 +16,4 @@ export * as autograd from './autograd.js';
 export { addonPath } from './native.js';
 export * from './optim.js';
 export * from './schedule.js';
+export * as nn from './nn/index.js';
