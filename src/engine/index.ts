@@ -17,3 +17,4 @@ export { addonPath } from './native.js';
 export * from './optim.js';
 export * from './schedule.js';
 export * as nn from './nn/index.js';
+export * from './safetensors.js';
