@@ -39,7 +39,7 @@ at::Tensor& tensorOf(const Napi::Value& v);          // throws LoomError on a ba
 Napi::Value wrap(Napi::Env env, at::Tensor t);        // undefined tensor -> null
 Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts);
 std::vector<at::Tensor> tensorList(const Napi::Value& v);
-c10::optional<at::Tensor> optTensor(const Napi::Value& v);  // null/undefined/-1 -> nullopt
+c10::optional<at::Tensor> optTensor(const Napi::Value& v);  // null/undefined -> nullopt; a disposed id throws
 
 // ---- argument helpers ---------------------------------------------------
 int64_t i64(const Napi::Value& v);

@@ -5,8 +5,11 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <c10/util/Logging.h>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <unordered_map>
 #include <torch/version.h>
 
 namespace loom {
@@ -20,7 +23,7 @@ constexpr uint32_t kMaxSlots = 1u << kSlotBits;
 struct Slot {
   at::Tensor t;
   uint32_t gen = 0;
-  int64_t bytes = 0;
+  const void* storage = nullptr;  // key into storageRefs; null when the tensor has no storage
   bool live = false;
 };
 
@@ -40,13 +43,48 @@ void reportExternal(napi_env env, bool force = false) {
   }
 }
 
-int64_t bytesOf(const at::Tensor& t) {
-  if (!t.defined()) return 0;
-  return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+// Bytes are counted per storage, not per handle: views, aliases, detached copies and expanded
+// tensors share their base's memory, and counting numel * itemsize for each (an expand of one
+// element to 10^8 "held" 400 MB) made liveBytes and the figure reported to V8 far too large.
+struct StorageRef {
+  int64_t handles = 0;
+  int64_t bytes = 0;
+};
+std::unordered_map<const void*, StorageRef> storageRefs;
+
+void holdStorage(Slot& s) {
+  s.storage = nullptr;
+  if (!s.t.defined() || !s.t.has_storage()) return;
+  const c10::StorageImpl* impl = s.t.storage().unsafeGetStorageImpl();
+  if (!impl) return;
+  s.storage = impl;
+  StorageRef& r = storageRefs[impl];
+  if (r.handles++ == 0) {
+    r.bytes = static_cast<int64_t>(impl->nbytes());
+    liveBytes += r.bytes;
+    pendingExternal += r.bytes;
+  }
 }
 
+void releaseStorage(Slot& s) {
+  if (!s.storage) return;
+  auto it = storageRefs.find(s.storage);
+  s.storage = nullptr;
+  if (it == storageRefs.end()) return;
+  if (--it->second.handles == 0) {
+    liveBytes -= it->second.bytes;
+    pendingExternal -= it->second.bytes;
+    storageRefs.erase(it);
+  }
+}
+
+// Ids are non-negative integers below 2^53 (generation * 2^22 + slot). Anything else (a disposed
+// tensor's -1, NaN, Infinity, a fraction) never names a live slot; without this check a non-finite
+// id would be cast to an integer with undefined behaviour and could alias slot 0.
+bool validId(double id) { return id >= 0 && id <= 9007199254740991.0 && std::floor(id) == id; }
+
 Slot& slotOf(double id, uint32_t* indexOut = nullptr) {
-  if (!(id >= 0)) throw LoomError("Tensor used after dispose()");
+  if (!validId(id)) throw LoomError("Tensor used after dispose()");
   double genD = std::floor(id / kSlotSpan);
   uint32_t index = static_cast<uint32_t>(id - genD * kSlotSpan);
   uint32_t gen = static_cast<uint32_t>(genD);
@@ -75,12 +113,10 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
     slots.emplace_back();
   }
   Slot& s = slots[index];
-  s.bytes = bytesOf(t);
   s.t = std::move(t);
   s.live = true;
   ++liveCount;
-  liveBytes += s.bytes;
-  pendingExternal += s.bytes;
+  holdStorage(s);
   reportExternal(env);
   return Napi::Number::New(env, double(s.gen) * kSlotSpan + double(index));
 }
@@ -100,15 +136,24 @@ std::vector<at::Tensor> tensorList(const Napi::Value& v) {
   return out;
 }
 
+// Only null/undefined mean "no tensor". A negative id is a disposed tensor and must throw like any
+// other use after dispose(), not silently drop an optional argument (a bias, a weight, a gradient).
 c10::optional<at::Tensor> optTensor(const Napi::Value& v) {
   if (v.IsUndefined() || v.IsNull()) return c10::nullopt;
-  if (v.IsNumber() && v.As<Napi::Number>().DoubleValue() < 0) return c10::nullopt;
   return tensorOf(v);
 }
 
 int64_t i64(const Napi::Value& v) {
   if (!v.IsNumber()) throw LoomError("expected an integer");
-  return v.As<Napi::Number>().Int64Value();
+  double d = v.As<Napi::Number>().DoubleValue();
+  // Reject fractions and non-finite values instead of truncating them: select(0, 1.5) or
+  // reshape(1.5, 6) must not quietly mean select(0, 1) or reshape(1, 6).
+  if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740991.0) {
+    std::ostringstream os;
+    os << "expected an integer, got " << d;
+    throw LoomError(os.str());
+  }
+  return static_cast<int64_t>(d);
 }
 double f64(const Napi::Value& v) {
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1.0 : 0.0;
@@ -162,20 +207,19 @@ namespace {
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) return info.Env().Undefined();
   double id = info[0].As<Napi::Number>().DoubleValue();
-  if (!(id >= 0)) return info.Env().Undefined();
+  if (!validId(id)) return info.Env().Undefined();
   double genD = std::floor(id / kSlotSpan);
   uint32_t index = static_cast<uint32_t>(id - genD * kSlotSpan);
   // Stale ids (double dispose, late finalizer) are ignored: they never touch a reused slot.
   if (index >= slots.size() || !slots[index].live || slots[index].gen != uint32_t(genD))
     return Napi::Boolean::New(info.Env(), false);
   Slot& s = slots[index];
+  // Release the count first: the key stays valid while s.t still holds the storage.
+  releaseStorage(s);
   s.t = at::Tensor();
   s.live = false;
   s.gen = (s.gen + 1) & 0x7fffffff;
   --liveCount;
-  liveBytes -= s.bytes;
-  pendingExternal -= s.bytes;
-  s.bytes = 0;
   freeSlots.push_back(index);
   reportExternal(info.Env());
   return Napi::Boolean::New(info.Env(), true);
@@ -494,6 +538,11 @@ void initCore(Napi::Env env, Napi::Object exports) {
 }  // namespace loom
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Every c10::Error captures and symbolises a C++ backtrace when it is built (about 20 ms each),
+  // only for us to drop it (we report what_without_backtrace()). Skip the capture unless asked for
+  // with LOOM_CPP_STACKTRACES=1, so a bad shape costs microseconds, not a stall of the event loop.
+  const char* traces = std::getenv("LOOM_CPP_STACKTRACES");
+  if (!traces || std::string(traces) != "1") c10::SetStackTraceFetcher([] { return std::string(); });
   loom::initCore(env, exports);
   loom::initTensorOps(env, exports);
   loom::initNN(env, exports);

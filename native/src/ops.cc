@@ -151,7 +151,13 @@ Napi::Value BinTT(const Napi::CallbackInfo& info) {
 }
 // binTS(op, a, s): tensor (op) scalar
 Napi::Value BinTS(const Napi::CallbackInfo& info) {
-  return wrap(info.Env(), binary(int(i64(info[0])), tensorOf(info[1]), wrapped(scalarOf(info[2]))));
+  int op = int(i64(info[0]));
+  const at::Tensor& a = tensorOf(info[1]);
+  at::Scalar s = scalarOf(info[2]);
+  // pow(Tensor, Scalar) is the overload torch uses for `x ** 2`: same promotion, but it also
+  // refuses integer tensors to negative integer powers instead of returning garbage.
+  if (op == B_pow) return wrap(info.Env(), at::pow(a, s));
+  return wrap(info.Env(), binary(op, a, wrapped(s)));
 }
 // binST(op, s, a): scalar (op) tensor
 Napi::Value BinST(const Napi::CallbackInfo& info) {
@@ -162,7 +168,11 @@ Napi::Value BinTTInplace(const Napi::CallbackInfo& info) {
   return info[1];
 }
 Napi::Value BinTSInplace(const Napi::CallbackInfo& info) {
-  binaryInplace(int(i64(info[0])), tensorOf(info[1]), wrapped(scalarOf(info[2])));
+  int op = int(i64(info[0]));
+  at::Tensor& a = tensorOf(info[1]);
+  at::Scalar s = scalarOf(info[2]);
+  if (op == B_pow) a.pow_(s);
+  else binaryInplace(op, a, wrapped(s));
   return info[1];
 }
 
@@ -196,7 +206,14 @@ Napi::Value Clamp(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), at::clamp(tensorOf(info[0]), lo, hi));
 }
 Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
-  return wrap(info.Env(), at::masked_fill(tensorOf(info[0]), tensorOf(info[1]), scalarOf(info[2])));
+  const at::Tensor& a = tensorOf(info[0]);
+  at::Tensor mask = tensorOf(info[1]);
+  // libtorch 1.13 accepts a float mask here and silently fills nothing; demand bool (uint8 is
+  // converted, which also avoids its deprecation warning on stderr).
+  if (mask.scalar_type() == at::kByte) mask = mask.to(at::kBool);
+  else if (mask.scalar_type() != at::kBool)
+    throw LoomError(std::string("maskedFill(): the mask must be a bool tensor, got ") + c10::toString(mask.scalar_type()));
+  return wrap(info.Env(), at::masked_fill(a, mask, scalarOf(info[2])));
 }
 Napi::Value Lerp(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), at::lerp(tensorOf(info[0]), tensorOf(info[1]), scalarOf(info[2])));

@@ -5,6 +5,7 @@
  * {@link tidy} scope that created it ends, or (as a safety net) it is garbage collected.
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type DType, type Device, DTYPES, deviceCode, deviceName, dtypeCode, isFloating } from './dtype.js';
 import { N } from './native.js';
 
@@ -47,13 +48,30 @@ const finalizer = new FinalizationRegistry<number>((id) => {
 
 interface Scope {
   tensors: Tensor[];
+  /** The scope this one was opened in (its result goes there), or null at top level. */
+  parent: Scope | null;
+  open: boolean;
 }
-const scopes: Scope[] = [];
+
+// The current scope follows the async context, so an async tidy owns exactly the tensors made by
+// its own continuations: tensors made by other code while it awaits (or by a concurrent async
+// tidy) are not adopted, and so not disposed, by it. Sync tidy only pays for one `run` call.
+const currentScope = new AsyncLocalStorage<Scope | null>();
+
+function liveScope(s: Scope | null | undefined): Scope | null {
+  let cur = s ?? null;
+  while (cur && !cur.open) cur = cur.parent;
+  return cur;
+}
+
+function adoptInto(t: Tensor, s: Scope | null | undefined): void {
+  const target = liveScope(s);
+  if (target) target.tensors.push(t);
+  else finalizer.register(t, t._id);
+}
 
 function adopt(t: Tensor): void {
-  const s = scopes.length ? scopes[scopes.length - 1] : undefined;
-  if (s) s.tensors.push(t);
-  else finalizer.register(t, t._id);
+  adoptInto(t, currentScope.getStore());
 }
 
 /** @internal Wraps a handle returned by the binding (null stays null). */
@@ -85,27 +103,29 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
 function endScope(scope: Scope, result: unknown): void {
   const keep = new Set<Tensor>();
   collect(result, keep, new Set());
-  const idx = scopes.lastIndexOf(scope);
-  if (idx >= 0) scopes.splice(idx, 1);
+  scope.open = false;
   for (const t of scope.tensors) {
     if (t._id < 0) continue;
-    if (keep.has(t) || t._kept) adopt(t);
+    // Survivors move to the enclosing scope (or, when that has ended too, to the one above it, and
+    // at top level to the finalizer).
+    if (keep.has(t) || t._kept) adoptInto(t, scope.parent);
     else t.dispose();
   }
+  scope.tensors = [];
 }
 
 /**
  * Runs `fn` and disposes every tensor created inside it, except those it returns
  * (found in the returned value, arrays, Maps and plain objects) and those passed to {@link keep}.
  * Returned tensors move to the enclosing scope. Works with async functions too: the scope then
- * ends when the promise settles (do not interleave two async scopes).
+ * ends when the promise settles, and owns only the tensors made by `fn`'s own continuations
+ * (async scopes may run concurrently, and code running while one awaits is unaffected).
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Scope = { tensors: [] };
-  scopes.push(scope);
+  const scope: Scope = { tensors: [], parent: liveScope(currentScope.getStore()), open: true };
   let result: T;
   try {
-    result = fn();
+    result = currentScope.run(scope, fn);
   } catch (e) {
     endScope(scope, undefined);
     throw e;
@@ -212,6 +232,25 @@ function shapeArg(shape: readonly number[] | number, fn: string): number[] {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${fn}: shape must hold non-negative integers, got [${s.join(', ')}]`);
   }
   return s;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string '${v}'`;
+  return typeof v === 'object' ? (v.constructor?.name ?? 'an object') : `${typeof v} ${String(v)}`;
+}
+/** Elementwise ops take a Tensor, a number or a boolean; anything else gets a clear message. */
+function checkOperand(v: unknown): void {
+  if (v instanceof Tensor || typeof v === 'number' || typeof v === 'boolean') return;
+  throw new Error(`expected a Tensor, a number or a boolean as operand, got ${describeValue(v)}`);
+}
+function tensorIds(ts: readonly Tensor[], fn: string): number[] {
+  if (!Array.isArray(ts)) throw new Error(`${fn}(): expected an array of Tensors, got ${describeValue(ts)}`);
+  return ts.map((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`${fn}(): element ${i} is not a Tensor (got ${describeValue(t)})`);
+    return t._id;
+  });
 }
 
 /** A multi-dimensional array on a device, with autograd. Mirrors `torch.Tensor`. */
@@ -336,6 +375,8 @@ export class Tensor {
   // ---- conversion --------------------------------------------------------
   /** Converts dtype and/or device; returns a new tensor (which may share memory when nothing changes, unless `copy`). */
   to(opts: { dtype?: DType; device?: Device; copy?: boolean } | DType | Device): Tensor {
+    if (typeof opts === 'string' && !DTYPES.includes(opts as DType) && !/^(cpu|cuda(:\d+)?)$/.test(opts))
+      throw new Error(`to(): unknown dtype or device '${opts}'; expected a dtype (${DTYPES.join(', ')}) or 'cpu', 'cuda', 'cuda:N'`);
     const o = typeof opts === 'string' ? (DTYPES.includes(opts as DType) ? { dtype: opts as DType } : { device: opts as Device }) : opts;
     return new Tensor(
       N.to(this._id, o.dtype === undefined ? null : dtypeCode(o.dtype), o.device === undefined ? null : deviceCode(o.device), !!o.copy),
@@ -408,9 +449,11 @@ export class Tensor {
 
   // ---- elementwise -------------------------------------------------------
   private bin(op: number, other: Operand): Tensor {
+    checkOperand(other);
     return new Tensor(typeof other === 'object' ? N.binTT(op, this._id, other._id) : N.binTS(op, this._id, other));
   }
   private binInplace(op: number, other: Operand): this {
+    checkOperand(other);
     if (typeof other === 'object') N.binTTInplace(op, this._id, other._id);
     else N.binTSInplace(op, this._id, other);
     return this;
@@ -422,6 +465,7 @@ export class Tensor {
   /** `this + alpha * other` */
   add(other: Operand, alpha?: number): Tensor {
     if (alpha !== undefined && alpha !== 1) {
+      checkOperand(other);
       if (typeof other !== 'object') return this.bin(B.add, Number(other) * alpha);
       return new Tensor(N.addScaled(this._id, other._id, alpha, false));
     }
@@ -430,6 +474,7 @@ export class Tensor {
   /** `this - alpha * other` */
   sub(other: Operand, alpha?: number): Tensor {
     if (alpha !== undefined && alpha !== 1) {
+      checkOperand(other);
       if (typeof other !== 'object') return this.bin(B.sub, Number(other) * alpha);
       return new Tensor(N.addScaled(this._id, other._id, -alpha, false));
     }
@@ -504,6 +549,7 @@ export class Tensor {
 
   add_(other: Operand, alpha?: number): this {
     if (alpha !== undefined && alpha !== 1) {
+      checkOperand(other);
       if (typeof other !== 'object') return this.binInplace(B.add, Number(other) * alpha);
       N.addScaled(this._id, other._id, alpha, true);
       return this;
@@ -1026,10 +1072,10 @@ export function randnLike(t: Tensor, opts: TensorOptions = {}): Tensor {
 // ---------------------------------------------------------------------------
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return new Tensor(N.cat(tensors.map((t) => t._id), dim));
+  return new Tensor(N.cat(tensorIds(tensors, 'cat'), dim));
 }
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return new Tensor(N.stack(tensors.map((t) => t._id), dim));
+  return new Tensor(N.stack(tensorIds(tensors, 'stack'), dim));
 }
 /** Elementwise `cond ? a : b`. */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
