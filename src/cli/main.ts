@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * `loom`, the command line. Data goes to stdout, logs and progress to stderr; `--json` prints one
+ * JSON document a script can read. Bad input is one line on stderr and exit code 2; other
+ * failures exit 1 (set LOOM_DEBUG=1 for stack traces).
+ * @module
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { exitCodeOf } from './errors.js';
+import { intArg, positiveNumberArg } from './options.js';
+import { packageInfo } from './package-info.js';
+
+/** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
+function buildProgram(): Command {
+  const program = new Command('loom');
+  program
+    .description('Loom: neural architecture search in TypeScript, on libtorch')
+    .version(packageInfo().version, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(`loom: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see loom --help)\n`),
+    });
+
+  program
+    .command('info')
+    .description('show versions, libtorch, threads, CUDA devices and the addon path')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { info } = await import('./commands/info.js');
+      info(opts);
+    });
+
+  program
+    .command('demo')
+    .description('train a small baseline CNN on Fashion-MNIST and report its test accuracy')
+    .option('-e, --epochs <n>', 'training epochs', intArg(1), 3)
+    .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)
+    .option('-t, --threads <n>', 'intra-op threads (default: all cores)', intArg(1, 4096))
+    .option('-s, --seed <n>', 'random seed', intArg(0), 0)
+    .option('--lr <rate>', 'peak learning rate (default 0.1)', positiveNumberArg)
+    .option('--augment', 'random shifts and horizontal flips while training')
+    .option('--limit <n>', 'use only the first N training and N test images (quick checks)', intArg(1))
+    .option('--val-size <n>', 'training images held out for validation (at most a tenth)', intArg(1), 5000)
+    .option('--data <dir>', 'folder with the Fashion-MNIST IDX files (default: $LOOM_FASHION_MNIST or /usr/share/datasets/fashion-mnist)')
+    .addOption(new Option('--device <device>', 'auto, cpu, cuda or cuda:N').default('auto'))
+    .option('-q, --quiet', 'no progress bar or log lines on stderr')
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(async (opts) => {
+      const { demo } = await import('./commands/demo.js');
+      await demo(opts);
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (node-style: argv[0] node, argv[1] script) and returns the exit code. */
+async function run(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.executeSubCommandAsync') return 0;
+      // commander has already printed its one-line message (or, with no command, the help).
+      return 2;
+    }
+    const code = exitCodeOf(e);
+    const err = e as Error;
+    const msg = err?.message ?? String(e);
+    if (process.env.LOOM_DEBUG && err?.stack) process.stderr.write(`${err.stack}\n`);
+    process.stderr.write(code === 2 ? `loom: ${msg}\n` : `loom: error: ${msg}\n`);
+    return code;
+  }
+}
+
+run().then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,7 @@
+/**
+ * How good is an architecture: training loops (and, later, tabular lookup, predictors and
+ * zero-cost proxies behind one interface).
+ * @module
+ */
+export * from './train.js';
+export * from './baseline.js';

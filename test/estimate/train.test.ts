@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Tensor, dispose, manualSeed, memory, nn, randn, tensor, tidy } from '../../src/engine/index.js';
+import { baselineCnn } from '../../src/estimate/baseline.js';
+import { type BatchProgress, type EpochResult, evaluateClassifier, trainClassifier } from '../../src/estimate/train.js';
+
+/** n images 1x8x8 of noise; class k (0..3) has a bright k-th quadrant. */
+function quadrants(n: number, seed: number): { images: Tensor; labels: Tensor } {
+  manualSeed(seed);
+  return tidy(() => {
+    const labels = new BigInt64Array(n);
+    const mask = new Float32Array(n * 64);
+    for (let i = 0; i < n; i++) {
+      const k = (i * 7 + seed) % 4;
+      labels[i] = BigInt(k);
+      const r0 = k < 2 ? 0 : 4;
+      const c0 = k % 2 ? 4 : 0;
+      for (let r = r0; r < r0 + 4; r++) for (let c = c0; c < c0 + 4; c++) mask[i * 64 + r * 8 + c] = 1.5;
+    }
+    const images = randn([n, 1, 8, 8]).mul(0.5).add(tensor(mask, { shape: [n, 1, 8, 8] }));
+    return { images, labels: tensor(labels) };
+  });
+}
+
+function mlp(): nn.Sequential {
+  return new nn.Sequential(new nn.Flatten(), new nn.Linear(64, 32), new nn.ReLU(), new nn.Linear(32, 4));
+}
+
+test('trainClassifier learns, reports each epoch and batch, and keeps live tensors flat', async () => {
+  const train = quadrants(512, 1);
+  const val = quadrants(128, 2);
+  const test_ = quadrants(128, 3);
+  manualSeed(0);
+  const model = mlp();
+  const base = memory().liveTensors;
+  const epochs: EpochResult[] = [];
+  const batches: BatchProgress[] = [];
+  const result = await trainClassifier(
+    model,
+    { train, val, test: test_ },
+    { epochs: 4, batchSize: 32, lr: 0.05, seed: 0 },
+    { onEpoch: (e) => epochs.push(e), onBatch: (b) => batches.push(b) },
+  );
+  assert.equal(result.epochs.length, 4);
+  assert.deepEqual(epochs, result.epochs);
+  assert.equal(batches.length, 4 * 16);
+  assert.deepEqual(batches[0], { ...batches[0], epoch: 1, epochs: 4, batch: 1, batches: 16 });
+  assert.ok(result.epochs[3].trainLoss < result.epochs[0].trainLoss, 'the loss falls');
+  assert.ok((result.epochs[3].valAccuracy ?? 0) > 0.95, `val accuracy ${result.epochs[3].valAccuracy}`);
+  assert.ok((result.test?.accuracy ?? 0) > 0.95, `test accuracy ${result.test?.accuracy}`);
+  assert.equal(result.test?.total, 128);
+  assert.equal(result.epochs[3].lr, 0, 'cosine schedule ends at zero');
+  const live = result.epochs.map((e) => e.liveTensors);
+  assert.ok(live.every((v) => v === live[0]), `live tensors flat across epochs: ${live.join(', ')}`);
+  assert.ok(live[0] <= base + 8, `few tensors beyond the model's (momentum buffers live natively): ${live[0]} vs ${base}`);
+  assert.equal(memory().liveTensors, base, 'nothing left behind after training');
+  model.dispose();
+  dispose([train, val, test_]);
+});
+
+test('the same seed gives the same run', async () => {
+  const train = quadrants(128, 4);
+  const run = async () => {
+    manualSeed(11);
+    const m = mlp();
+    const r = await trainClassifier(m, { train }, { epochs: 2, batchSize: 16, seed: 3, augment: false });
+    m.dispose();
+    return r.epochs.map((e) => e.trainLoss);
+  };
+  assert.deepEqual(await run(), await run());
+  dispose(train);
+});
+
+test('evaluateClassifier uses eval mode without gradients and restores the mode', () => {
+  const data = quadrants(64, 5);
+  const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4 });
+  let sawEval = false;
+  model.registerForwardHook((m) => {
+    sawEval = !m.training;
+  });
+  const base = memory().liveTensors;
+  const r = evaluateClassifier(model, data, { batchSize: 10 });
+  assert.ok(sawEval);
+  assert.ok(model.training, 'back in training mode');
+  assert.equal(r.total, 64);
+  assert.equal(r.correct, Math.round(r.accuracy * 64));
+  assert.ok(Number.isFinite(r.loss));
+  assert.equal(memory().liveTensors, base);
+  for (const p of model.parameters()) assert.equal(p.grad, null);
+  model.dispose();
+  dispose(data);
+});
+
+test('augmentation, warm-up, Adam and early stop via an abort signal', async () => {
+  const train = quadrants(256, 6);
+  const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4 });
+  const ac = new AbortController();
+  const r = await trainClassifier(
+    model,
+    { train },
+    { epochs: 3, batchSize: 32, optimizer: 'adam', lr: 1e-2, warmupEpochs: 0.5, augment: true },
+    {
+      onBatch: (b) => {
+        if (b.epoch === 2 && b.batch === 3) ac.abort();
+      },
+      signal: ac.signal,
+    },
+  );
+  assert.equal(r.stopped, true);
+  assert.equal(r.epochs.length, 2);
+  model.dispose();
+  dispose(train);
+});
+
+test('bad recipes are rejected before any work', async () => {
+  const train = quadrants(16, 7);
+  const model = mlp();
+  await assert.rejects(trainClassifier(model, { train }, { epochs: 0 }), /epochs must be a positive integer, got 0/);
+  await assert.rejects(trainClassifier(model, { train }, { epochs: 1, lr: -1 }), /lr must be a positive number/);
+  await assert.rejects(trainClassifier(model, { train }, { epochs: 1, batchSize: 2.5 }), /batchSize must be an integer/);
+  await assert.rejects(
+    trainClassifier(model, { train }, { epochs: 1, optimizer: 'lbfgs' as 'sgd' }),
+    /unknown optimizer 'lbfgs'/,
+  );
+  model.dispose();
+  dispose(train);
+});
