@@ -79,6 +79,8 @@ function runPython(workload: string, batch?: number): Record<string, number> | n
 
 interface Model {
   params: Tensor[];
+  /** Tensors the model holds that are not trained (batch-norm running statistics). */
+  buffers: Tensor[];
   forward(x: Tensor): Tensor;
 }
 
@@ -91,7 +93,7 @@ function bn(c: number) {
   const bias = keep(zeros([c], { device }).requiresGrad_());
   const rm = keep(zeros([c], { device }));
   const rv = keep(ones([c], { device }));
-  return { params: [weight, bias], apply: (x: Tensor) => F.batchNorm(x, rm, rv, { weight, bias, training: true, momentum: 0.1, eps: 1e-5 }) };
+  return { params: [weight, bias], buffers: [rm, rv], apply: (x: Tensor) => F.batchNorm(x, rm, rv, { weight, bias, training: true, momentum: 0.1, eps: 1e-5 }) };
 }
 
 function cnnModel(): Model {
@@ -106,6 +108,7 @@ function cnnModel(): Model {
   const fb = keep(zeros([10], { device }).requiresGrad_());
   return {
     params: [w1, ...b1.params, w2, ...b2.params, w3, w4, ...b3.params, fw, fb],
+    buffers: [...b1.buffers, ...b2.buffers, ...b3.buffers],
     forward(x) {
       let h = b1.apply(F.conv2d(x, w1, null, { padding: 1 })).relu();
       h = b2.apply(F.conv2d(h, w2, null, { stride: 2, padding: 1 })).relu();
@@ -126,6 +129,7 @@ function mlpModel(): Model {
   const l3b = keep(zeros([10], { device }).requiresGrad_());
   return {
     params: [l1w, l1b, l2w, l2b, l3w, l3b],
+    buffers: [],
     forward(x) {
       return F.linear(F.linear(F.linear(x, l1w, l1b).relu(), l2w, l2b).relu(), l3w, l3b);
     },
@@ -146,7 +150,7 @@ function setup(workload: 'cnn' | 'mlp', batch: number) {
       loss.backward();
       opt.step();
     });
-  return { step, dispose: () => { opt.dispose(); for (const t of [...model.params, x, y]) t.dispose(); } };
+  return { step, dispose: () => { opt.dispose(); for (const t of [...model.params, ...model.buffers, x, y]) t.dispose(); } };
 }
 
 function timeTraining(workload: 'cnn' | 'mlp', batch: number): number {
