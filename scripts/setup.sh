@@ -74,7 +74,19 @@ if stale_modules; then
   touch "$stamp"
 fi
 
-# ---- build (native build is incremental; tsc is quick) -----------------------------------------
-say "building (native addon and TypeScript)"
-npm run --silent build >&2
+# ---- build (skipped when nothing changed since the last one; the native build is incremental) ---
+built=dist/.loom-built
+build_env="LOOM_LIBTORCH=${LOOM_LIBTORCH:-} LOOM_CXX11_ABI=${LOOM_CXX11_ABI:-} LOOM_CUDA=${LOOM_CUDA:-} CXX=${CXX:-}"
+up_to_date() {
+  [[ -f $built && -f native/build/loom.node ]] || return 1
+  [[ $(<"$built") == "$build_env" ]] || return 1
+  [[ -z $(find src test bench native/src scripts/build-native.mjs tsconfig.json package.json -newer "$built" -print -quit 2>/dev/null) ]]
+}
+if up_to_date; then
+  say "build is up to date"
+else
+  say "building (native addon and TypeScript)"
+  npm run --silent build >&2
+  printf '%s' "$build_env" >"$built"
+fi
 say "ready: node dist/src/cli/main.js --help"

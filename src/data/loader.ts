@@ -29,10 +29,10 @@ export interface DataLoaderOptions {
   transform?: (batch: Tensor[]) => Tensor[];
 }
 
-function indexTensor(idx: Uint32Array | number[]): Tensor {
+function indexTensor(idx: Uint32Array | number[], device: Device = 'cpu'): Tensor {
   const out = new BigInt64Array(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = BigInt(idx[i]);
-  return tensor(out);
+  return tensor(out, { device });
 }
 
 function commonLength(tensors: readonly Tensor[], what: string): number {
@@ -99,7 +99,8 @@ export class DataLoader implements Iterable<Tensor[]> {
 
   private *iterate(epoch: number): Generator<Tensor[]> {
     const nb = this.length;
-    const perm = this.shuffle ? indexTensor(this.order(epoch)) : null;
+    // The index lives where the data does (indexSelect needs both on one device).
+    const perm = this.shuffle ? indexTensor(this.order(epoch), this.tensors[0].device) : null;
     let current: Tensor[] = [];
     try {
       for (let b = 0; b < nb; b++) {
@@ -111,7 +112,7 @@ export class DataLoader implements Iterable<Tensor[]> {
           let out: Tensor[];
           if (perm) {
             const idx = perm.narrow(0, start, len);
-            out = this.tensors.map((t) => t.indexSelect(0, idx));
+            out = this.tensors.map((t) => t.indexSelect(0, t.device === idx.device ? idx : idx.to({ device: t.device })));
           } else out = this.tensors.map((t) => t.narrow(0, start, len));
           if (this.device) out = out.map((t) => t.to({ device: this.device }));
           if (this.transform) out = this.transform(out);
@@ -167,8 +168,9 @@ export function trainValSplit<T extends { [K in keyof T]: Tensor }>(data: T, opt
     const val = {} as Record<string, Tensor>;
     for (const k of keys) {
       const t: Tensor = data[k];
-      train[k] = t.indexSelect(0, ti);
-      val[k] = t.indexSelect(0, vi);
+      const onDevice = (i: Tensor) => (t.device === 'cpu' ? i : i.to({ device: t.device }));
+      train[k] = t.indexSelect(0, onDevice(ti));
+      val[k] = t.indexSelect(0, onDevice(vi));
     }
     return { train: train as unknown as T, val: val as unknown as T };
   });

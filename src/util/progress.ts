@@ -190,7 +190,7 @@ export class Progress {
   private render(): void {
     if (this.silent) return;
     this.lastDraw = this.now();
-    const width = this.stream.columns ?? 80;
+    const width = this.stream.columns || 80;
     this.stream.write(`\r\x1b[2K${this.line(width)}`);
     this.drawn = true;
   }

@@ -73,7 +73,7 @@ test('the same seed gives the same run', async () => {
 
 test('evaluateClassifier uses eval mode without gradients and restores the mode', () => {
   const data = quadrants(64, 5);
-  const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4 });
+  const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4, hidden: 16, imageSize: 8 });
   let sawEval = false;
   model.registerForwardHook((m) => {
     sawEval = !m.training;
@@ -93,7 +93,7 @@ test('evaluateClassifier uses eval mode without gradients and restores the mode'
 
 test('augmentation, warm-up, Adam and early stop via an abort signal', async () => {
   const train = quadrants(256, 6);
-  const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4 });
+  const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4, hidden: 16, imageSize: 8 });
   const ac = new AbortController();
   const r = await trainClassifier(
     model,

@@ -58,7 +58,7 @@ export async function demo(o: DemoOptions): Promise<void> {
   }
   const { train, val } = trainValSplit(data.train, { valSize, seed: o.seed });
   dispose(data.train);
-  const model = baselineCnn({ inChannels: data.inputShape[0], numClasses: data.classes.length }).to(device);
+  const model = baselineCnn({ inChannels: data.inputShape[0], numClasses: data.classes.length, imageSize: data.inputShape[1] }).to(device);
   const recipe: TrainRecipe = {
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -89,7 +89,7 @@ export async function demo(o: DemoOptions): Promise<void> {
         onEpochStart: (epoch, batches) => {
           bar = new Progress({ total: batches, label: `epoch ${epoch}/${o.epochs}`, unit: 'batch', silent: !!o.quiet });
         },
-        onBatch: (p) => bar?.tick({ loss: p.meanLoss, acc: p.accuracy }),
+        onBatch: (p) => bar?.tick({ loss: p.meanLoss, acc: `${(100 * p.accuracy).toFixed(1)}%` }),
         onEpoch: (e) => {
           bar?.done();
           bar = null;
