@@ -75,12 +75,15 @@ const cflags = [
 const libs = ['-Wl,--no-as-needed', '-ltorch', '-ltorch_cpu', '-lc10'];
 if (cuda) libs.push('-ltorch_cuda', '-lc10_cuda');
 libs.push('-Wl,--as-needed');
+// Anything that changes the result (compiler, compile flags, libtorch, link flags) is in the key:
+// when it changes, everything is rebuilt and relinked.
+const flagsKey = JSON.stringify([cxx, cflags, torch.lib, libs]);
 
 mkdirSync(objDir, { recursive: true });
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cc'));
 const headers = readdirSync(srcDir).filter((f) => f.endsWith('.h'));
 const headerTime = Math.max(0, ...headers.map((h) => statSync(join(srcDir, h)).mtimeMs));
-const flagsKey = JSON.stringify([cxx, cflags]);
+
 const stamp = join(objDir, 'flags.json');
 const { readFileSync, writeFileSync } = await import('node:fs');
 const sameFlags = existsSync(stamp) && readFileSync(stamp, 'utf8') === flagsKey;
