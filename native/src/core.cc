@@ -398,6 +398,19 @@ Napi::Value SetGrad(const Napi::CallbackInfo& info) {
   tensorOf(info[0]).mutable_grad() = g ? *g : at::Tensor();
   return info.Env().Undefined();
 }
+// setData(dst, src): dst takes src's data (shape, dtype, device) but keeps its own identity,
+// autograd flags and every handle to it, like `param.data = src` in PyTorch.
+Napi::Value SetData(const Napi::CallbackInfo& info) {
+  Slot& dst = slotOf(f64(info[0]));
+  const at::Tensor& src = tensorOf(info[1]);
+  dst.t.set_data(src);
+  // Move this handle's byte accounting to the new storage (other handles to the same tensor keep
+  // counting the old one until they are disposed: an overcount, never a double free).
+  releaseStorage(dst);
+  holdStorage(dst);
+  reportExternal(info.Env());
+  return info.Env().Undefined();
+}
 Napi::Value RetainGrad(const Napi::CallbackInfo& info) {
   tensorOf(info[0]).retain_grad();
   return info.Env().Undefined();
@@ -524,6 +537,7 @@ void initCore(Napi::Env env, Napi::Object exports) {
   LOOM_EXPORT("isLeaf", IsLeaf);
   LOOM_EXPORT("grad", Grad);
   LOOM_EXPORT("setGrad", SetGrad);
+  LOOM_EXPORT("setData", SetData);
   LOOM_EXPORT("retainGrad", RetainGrad);
   LOOM_EXPORT("zeroGrads", ZeroGrads);
   LOOM_EXPORT("backward", Backward);

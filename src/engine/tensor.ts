@@ -434,6 +434,15 @@ export class Tensor {
   set grad(g: Tensor | null) {
     N.setGrad(this._id, g ? g._id : null);
   }
+  /**
+   * Makes this tensor hold `src`'s data (shape, dtype, device) while keeping its identity, its
+   * autograd flags and every handle to it, like `param.data = src` in PyTorch: optimizers and other
+   * holders of this tensor see the new data. `src` stays valid and may be disposed.
+   */
+  setData_(src: Tensor): this {
+    N.setData(this._id, src._id);
+    return this;
+  }
   /** Keeps the gradient of a non-leaf tensor after backward. */
   retainGrad(): this {
     N.retainGrad(this._id);

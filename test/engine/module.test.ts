@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { F, type Tensor, arange, cat, cuda, manualSeed, memory, nn, noGrad, ones, randn, tensor, tidy, zeros } from '../../src/engine/index.js';
+import { F, SGD, type Tensor, arange, cat, cuda, manualSeed, memory, nn, noGrad, ones, randn, tensor, tidy, zeros } from '../../src/engine/index.js';
 
 const { Module } = nn;
 
@@ -303,7 +303,7 @@ test('stateDict round trip, aliasing, and strict loading', () => {
   assert.equal(memory().liveTensors, base, 'no tensors leaked');
 });
 
-test('to(dtype) converts floating tensors in place, keeps requiresGrad and tying, frees the old ones', () => {
+test('to(dtype) converts floating tensors in place, keeps identity, requiresGrad and tying, leaks nothing', () => {
   const emb = new nn.Embedding(4, 3);
   const head = new nn.Linear(3, 4);
   head.weight.dispose();
@@ -313,7 +313,8 @@ test('to(dtype) converts floating tensors in place, keeps requiresGrad and tying
   const before = emb.weight.dataSync();
   const oldWeight = emb.weight;
   net.to('float64');
-  assert.ok(oldWeight.isDisposed);
+  assert.equal(emb.weight, oldWeight, 'the parameter keeps its identity (its data is swapped)');
+  assert.ok(!oldWeight.isDisposed);
   assert.equal(emb.weight.dtype, 'float64');
   assert.equal(head.weight, emb.weight, 'tied weights stay tied');
   assert.ok(emb.weight.requiresGrad && emb.weight.isLeaf);
@@ -328,6 +329,20 @@ test('to(dtype) converts floating tensors in place, keeps requiresGrad and tying
   });
   net.to({ dtype: 'float32', device: 'cpu' });
   assert.equal(head.bias?.dtype, 'float32');
+  net.dispose();
+});
+
+test('an optimizer made before to() keeps training the converted parameters', () => {
+  const net = new nn.Linear(3, 2);
+  const opt = new SGD(net.parameters(), { lr: 0.1 });
+  net.to('float64');
+  const before = net.weight.dataSync();
+  tidy(() => net.call(randn([4, 3], { dtype: 'float64' })).pow(2).sum().backward());
+  opt.step();
+  assert.equal(net.weight.dtype, 'float64');
+  const after = net.weight.dataSync();
+  assert.ok(after.some((v, i) => v !== before[i]), 'the step changed the float64 weights');
+  opt.dispose();
   net.dispose();
 });
 

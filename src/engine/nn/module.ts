@@ -62,11 +62,6 @@ export interface HookHandle {
   remove(): void;
 }
 
-interface TensorSlot {
-  module: Module;
-  name: string;
-}
-
 function checkName(kind: string, owner: Module, name: string): void {
   if (typeof name !== 'string' || name === '') throw new Error(`${owner.constructor.name}.${kind}: name must be a non-empty string`);
   if (name.includes('.')) throw new Error(`${owner.constructor.name}.${kind}: name '${name}' must not contain '.'`);
@@ -396,41 +391,37 @@ export class Module {
 
   /**
    * Moves and/or converts every parameter and buffer in place, like PyTorch's `module.to()`:
-   * a dtype applies to floating-point tensors only. Each converted tensor replaces the old one
-   * (which is disposed), keeping `requiresGrad` and converting its gradient, so tensors taken from
-   * the module before (e.g. by an optimizer) are stale afterwards: create optimizers after `to()`.
-   * Returns this.
+   * a dtype applies to floating-point tensors only. Each tensor keeps its identity (its data is
+   * swapped with {@link Tensor.setData_}), so optimizers and other holders of the parameters keep
+   * working; gradients are converted too. Returns this.
    */
   to(target: Device | DType | { device?: Device; dtype?: DType }): this {
     const o = typeof target === 'string' ? (DTYPES.includes(target as DType) ? { dtype: target as DType } : { device: target as Device }) : target;
-    const slots = new Map<Tensor, TensorSlot[]>();
+    const seen = new Set<Tensor>();
     for (const m of this.modules()) {
       for (const n of [...m._paramNames, ...m._bufferNames]) {
         const t = prop(m, n);
-        if (t == null) continue;
-        const list = slots.get(t as Tensor) ?? [];
-        list.push({ module: m, name: n });
-        slots.set(t as Tensor, list);
+        if (t != null) seen.add(t as Tensor);
       }
     }
     const wantDevice = o.device === undefined ? undefined : o.device === 'cuda' ? 'cuda:0' : o.device;
     noGrad(() => {
-      for (const [t, where] of slots) {
+      for (const t of seen) {
         const dtype = o.dtype !== undefined && isFloating(t.dtype) && t.dtype !== o.dtype ? o.dtype : undefined;
         const device = wantDevice !== undefined && t.device !== wantDevice ? wantDevice : undefined;
         if (dtype === undefined && device === undefined) continue;
         const conv = { dtype, device };
-        const nt = keep(t.to(conv));
         const g = t.grad;
-        if (t.requiresGrad) nt.requiresGrad = true;
+        if (g) t.grad = null;
+        const nt = t.to(conv);
+        t.setData_(nt);
+        nt.dispose();
         if (g) {
           const ng = g.to(conv);
-          nt.grad = ng;
+          t.grad = ng;
           ng.dispose();
           g.dispose();
         }
-        for (const { module, name } of where) (module as unknown as Record<string, unknown>)[name] = nt;
-        t.dispose();
       }
     });
     return this;
