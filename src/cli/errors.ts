@@ -12,9 +12,9 @@ export class UsageError extends Error {
   }
 }
 
-const BAD_INPUT_CODES = new Set(['LOOM_DATASET_NOT_FOUND', 'LOOM_BAD_DATA']);
+const BAD_INPUT_CODES = new Set(['LOOM_DATASET_NOT_FOUND', 'LOOM_BAD_DATA', 'LOOM_BAD_ARCH']);
 
-/** Exit code for an error: 2 for bad input (usage errors, missing or malformed data), 1 otherwise. */
+/** Exit code for an error: 2 for bad input (usage errors, missing or malformed data, malformed architectures, unknown spaces), 1 otherwise. */
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return 2;
   if (e && typeof e === 'object' && BAD_INPUT_CODES.has(String((e as { code?: unknown }).code))) return 2;

@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf } from './errors.js';
-import { intArg, positiveNumberArg } from './options.js';
+import { intArg, positiveNumberArg, shapeArg } from './options.js';
 import { packageInfo } from './package-info.js';
 
 /** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
@@ -49,6 +49,48 @@ function buildProgram(): Command {
     .action(async (opts) => {
       const { demo } = await import('./commands/demo.js');
       await demo(opts);
+    });
+
+  const space = program.command('space').description('search spaces: list them, describe one, sample architectures');
+  space
+    .command('list')
+    .description('list the built-in search spaces with their sizes')
+    .option('--json', 'print one JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      const { spaceList } = await import('./commands/space.js');
+      spaceList(opts);
+    });
+  space
+    .command('info <space>')
+    .description("a space's decisions, size, unique (non-isomorphic) count and encodings")
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const { spaceInfo } = await import('./commands/space.js');
+      spaceInfo(name, opts);
+    });
+  space
+    .command('sample <space>')
+    .description('uniformly random architectures, one per line in the space\'s text form')
+    .option('-n, --n <k>', 'how many', intArg(1, 1_000_000), 1)
+    .option('-s, --seed <n>', 'random seed', intArg(0), 0)
+    .option('--json', 'print one JSON array (text form, hash, canonical form, values)')
+    .action(async (name: string, opts: { n: number; seed: number; json?: boolean }) => {
+      const { spaceSample } = await import('./commands/space.js');
+      spaceSample(name, opts);
+    });
+
+  const arch = program.command('arch').description('architectures: measure them');
+  arch
+    .command('stats <space> <arch>')
+    .description("parameters and FLOPs (multiply-adds) of an architecture's network; <arch> is the space's text form or a JSON file")
+    .option('--input <CxHxW>', 'input shape (default 3x32x32)', shapeArg)
+    .option('--classes <k>', 'number of classes (default 10)', intArg(1))
+    .option('--channels <c>', 'channels of the first stage (nb201 default 16)', intArg(1))
+    .option('--cells <n>', 'cells per stage (nb201 default 5)', intArg(1))
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, text: string, opts) => {
+      const { archStats } = await import('./commands/space.js');
+      archStats(name, text, opts);
     });
 
   return program;

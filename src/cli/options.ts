@@ -22,3 +22,11 @@ export function positiveNumberArg(v: string): number {
   if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0.');
   return n;
 }
+
+/** An input shape `CxHxW` of positive integers, e.g. `3x32x32`. */
+export function shapeArg(v: string): [number, number, number] {
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(v.trim());
+  const dims = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [];
+  if (!m || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidArgumentError('expected CxHxW with positive integers, e.g. 3x32x32.');
+  return dims as [number, number, number];
+}

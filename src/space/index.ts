@@ -1,0 +1,11 @@
+/**
+ * Search spaces: decisions, architectures (pure data), the `SearchSpace` interface and the
+ * built-in spaces. Building networks needs the engine and lives in `space/networks/`, so this
+ * part loads without the native addon.
+ * @module
+ */
+export * from './architecture.js';
+export * from './decisions.js';
+export * from './registry.js';
+export * from './space.js';
+export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201Config } from './spaces/nb201.js';

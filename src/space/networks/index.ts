@@ -1,0 +1,21 @@
+/**
+ * Network builders, by space: one file per space, one line here. Needs the engine (the native
+ * addon); the rest of `space/` does not.
+ * @module
+ */
+import type { nn } from '../../engine/index.js';
+import type { Architecture } from '../architecture.js';
+import type { NetworkOptions } from '../space.js';
+import { buildNb201 } from './nb201.js';
+
+const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => nn.Module> = new Map([['nb201', buildNb201]]);
+
+/** Builds the engine module of an architecture (its space must have a builder). */
+export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Module {
+  const b = BUILDERS.get(arch.space);
+  if (!b) throw new Error(`no network builder for space '${arch.space}' (builders: ${[...BUILDERS.keys()].join(', ')})`);
+  return b(arch, o);
+}
+
+export { Nb201Cell, Nb201Network, ResNetBasicBlock, buildNb201 } from './nb201.js';
+export { ReLUConvBN } from './ops.js';

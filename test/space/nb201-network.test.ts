@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { F, type Tensor, dispose, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { nb201 } from '../../src/space/index.js';
+import { Nb201Network, buildNetwork } from '../../src/space/networks/index.js';
+
+// One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
+setNumThreads(1);
+
+const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
+
+/** A real batch: 16 Fashion-MNIST test images (1x28x28) when installed, else 16 seeded random 3x16x16 images. */
+function batch(): { x: Tensor; y: Tensor; input: [number, number, number] } {
+  if (haveFashion) {
+    const d = loadFashionMnist({ trainLimit: 1, testLimit: 16 });
+    dispose(d.train);
+    return { x: d.test.images, y: d.test.labels, input: [1, 28, 28] };
+  }
+  manualSeed(0);
+  return { x: randn([16, 3, 16, 16]), y: randint(0, 10, [16]), input: [3, 16, 16] };
+}
+
+test('the default network (C=16, N=5, 3x32x32, 10 classes) has the benchmark parameter counts', () => {
+  const before = memory().liveTensors;
+  for (const [s, want] of [
+    ['|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|', 1531546],
+    ['|none~0|+|none~0|none~1|+|none~0|none~1|none~2|', 73306],
+  ] as const) {
+    const net = buildNetwork(nb201.parse(s));
+    assert.ok(net instanceof Nb201Network);
+    assert.equal(net.numParameters(), want);
+    assert.equal(nb201.measure(nb201.parse(s)).params, want);
+    net.dispose();
+  }
+  assert.equal(memory().liveTensors, before);
+});
+
+test('100 seeded random NB201 architectures compile, train a step on a real batch, and match the formula', () => {
+  const { x, y, input } = batch();
+  const opts = { input, classes: 10, channels: 4, cells: 1 };
+  const base = memory().liveTensors;
+  manualSeed(1);
+  const archs = nb201.sampleMany(100, 2026);
+  let connected = 0;
+  assert.equal(new Set(archs.map((a) => a.key)).size, 100);
+  for (const arch of archs) {
+    const net = buildNetwork(arch, opts);
+    const str = nb201.format(arch);
+    assert.equal(net.numParameters(), nb201.measure(arch, opts).params, `params of ${str}`);
+    const { loss, stemGrad, biasGrad, shape } = tidy(() => {
+      const logits = net.call(x) as Tensor;
+      const l = F.crossEntropy(logits, y);
+      l.backward();
+      const params = [...net.parameters()];
+      const g = (t: Tensor) => (t.grad ? t.grad.abs().sum().item() : 0);
+      return { loss: l.item(), stemGrad: g(params[0]), biasGrad: g(params[params.length - 1]), shape: logits.shape };
+    });
+    assert.deepEqual(shape, [x.shape[0], 10]);
+    assert.ok(Number.isFinite(loss) && loss > 0, `loss of ${str}: ${loss}`);
+    assert.ok(biasGrad > 0, `the classifier gets a gradient: ${str}`);
+    // A cell whose output does not reach its input passes zeros on, so only a connected cell lets gradients reach the stem.
+    assert.equal(stemGrad > 0, nb201.connected(arch), `the stem gets a gradient iff the cell is connected: ${str}`);
+    if (nb201.connected(arch)) connected++;
+    net.zeroGrad();
+    net.dispose();
+  }
+  assert.ok(connected > 50, `most random cells are connected (${connected}/100)`);
+  assert.equal(memory().liveTensors, base, 'no tensors leak');
+  dispose([x, y]);
+});
+
+test('a node with only none inputs is zero, and eval mode runs', () => {
+  const arch = nb201.parse('|none~0|+|none~0|none~1|+|nor_conv_1x1~0|nor_conv_3x3~1|none~2|');
+  const net = buildNetwork(arch, { input: [3, 8, 8], channels: 4, cells: 2 }).eval();
+  const out = tidy(() => {
+    manualSeed(3);
+    return (net.call(randn([2, 3, 8, 8])) as Tensor).toArray();
+  });
+  assert.equal((out as number[][]).length, 2);
+  net.dispose();
+  assert.throws(() => buildNetwork(arch, { input: [3, 10, 10] }), /multiples of 4/);
+});
