@@ -26,12 +26,17 @@ export interface ArchitectureJSON {
   values: Record<string, Value>;
 }
 
-/** An immutable assignment of values to a space's decisions. Build it through the space (`space.arch(values)`), which validates. */
+const hashes = new WeakMap<Architecture, string>();
+
+/**
+ * An immutable assignment of values to a space's decisions (the object and its values are frozen).
+ * Build it through the space (`space.arch(values)`), which validates.
+ */
 export class Architecture {
   readonly space: string;
   readonly values: Readonly<Record<string, Value>>;
-  private _key?: string;
-  private _hash?: string;
+  /** Canonical string: `{"space":...,"values":{...}}` with sorted keys. Equal architectures, equal strings. */
+  readonly key: string;
 
   /** @internal Use `space.arch(values)`, which checks the values. */
   constructor(space: string, values: Record<string, Value>) {
@@ -42,8 +47,8 @@ export class Architecture {
       v[k] = Array.isArray(x) ? Object.freeze([...x]) : x;
     }
     this.values = Object.freeze(v);
-    Object.defineProperty(this, '_key', { enumerable: false, writable: true, value: undefined });
-    Object.defineProperty(this, '_hash', { enumerable: false, writable: true, value: undefined });
+    this.key = stableStringify({ space, values: v });
+    Object.freeze(this);
   }
 
   /** The value of one decision (throws for an unknown name). */
@@ -52,15 +57,14 @@ export class Architecture {
     return this.values[name];
   }
 
-  /** Canonical string: `{"space":...,"values":{...}}` with sorted keys. Equal architectures, equal strings. */
-  get key(): string {
-    if (this._key === undefined) this._key = stableStringify(this.toJSON());
-    return this._key;
-  }
   /** sha256 (hex) of {@link key}: stable across runs, machines and versions of Loom. */
   get hash(): string {
-    if (this._hash === undefined) this._hash = createHash('sha256').update(this.key).digest('hex');
-    return this._hash;
+    let h = hashes.get(this);
+    if (h === undefined) {
+      h = createHash('sha256').update(this.key).digest('hex');
+      hashes.set(this, h);
+    }
+    return h;
   }
 
   /** Whether two architectures are the same assignment (not merely isomorphic). */

@@ -66,7 +66,7 @@ test('architectures are immutable data with a canonical string and a stable hash
   assert.equal(a.hash, b.hash);
   assert.match(a.hash, /^[0-9a-f]{64}$/);
   assert.deepEqual(a.values.in3, [0, 2]);
-  assert.ok(Object.isFrozen(a.values) && Object.isFrozen(a.values.in3));
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.values) && Object.isFrozen(a.values.in3));
   assert.throws(() => {
     (a.values as Record<string, unknown>).op = 'pool';
   }, TypeError);

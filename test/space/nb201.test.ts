@@ -16,6 +16,9 @@ test('cell strings: parse and print round trip (every cell)', () => {
   assert.equal(nb201.format(a), EXAMPLE);
   assert.deepEqual(nb201.ops(a), ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'skip_connect', 'nor_conv_3x3', 'nor_conv_1x1']);
   assert.equal(a.values['3<-0'], 'skip_connect');
+  // The hash is part of the data format (stores and tabular benchmarks key on it): it must never change.
+  assert.equal(a.hash, '3f4fd2247330cad1e67fd862c3dc2103f6d529177a9083a671c886d2412e31e5');
+  assert.equal(a.key, '{"space":"nb201","values":{"1<-0":"nor_conv_3x3","2<-0":"nor_conv_3x3","2<-1":"nor_conv_3x3","3<-0":"skip_connect","3<-1":"nor_conv_3x3","3<-2":"nor_conv_1x1"}}');
   assert.equal(nb201.parse(`  ${EXAMPLE}\n`).key, a.key, 'surrounding whitespace is ignored');
   assert.equal(nb201.parse(JSON.stringify(a)).key, a.key, 'the JSON form is read too');
   let n = 0;
