@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { F, type Tensor, dispose, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { nb201 } from '../../src/space/index.js';
-import { Nb201Network, buildNetwork } from '../../src/space/networks/index.js';
+import { Nb201Cell, Nb201Network, buildNetwork } from '../../src/space/networks/index.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -82,4 +82,28 @@ test('a node with only none inputs is zero, and eval mode runs', () => {
   assert.equal((out as number[][]).length, 2);
   net.dispose();
   assert.throws(() => buildNetwork(arch, { input: [3, 10, 10] }), /multiples of 4/);
+});
+
+test('cells sum their incoming edges: all-skip gives 4x, pools and zeros as in the benchmark', () => {
+  const base = memory().liveTensors;
+  manualSeed(5);
+  const x = randn([2, 3, 6, 6]);
+  const cell = (s: string) => new Nb201Cell(nb201.ops(nb201.parse(s)), 3);
+  const diff = (a: Tensor, b: Tensor) => tidy(() => a.sub(b).abs().max().item());
+  // node1 = x, node2 = x + node1 = 2x, node3 = x + node1 + node2 = 4x.
+  const skip = cell('|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|');
+  assert.ok(tidy(() => diff(skip.call(x), x.mul(4))) < 1e-6);
+  // node3 = pool(x) + pool(pool(x)), with the other edges none; padding is not counted in the average.
+  const pool = cell('|avg_pool_3x3~0|+|none~0|none~1|+|avg_pool_3x3~0|avg_pool_3x3~1|none~2|');
+  const want = () => {
+    const p = F.avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false });
+    return p.add(F.avgPool2d(p, 3, { stride: 1, padding: 1, countIncludePad: false }));
+  };
+  assert.ok(tidy(() => diff(pool.call(x), want())) < 1e-6);
+  // A node whose inputs are all none is zero; so is the output of a disconnected cell.
+  const zero = cell('|none~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|');
+  assert.equal(tidy(() => (zero.call(x) as Tensor).abs().sum().item()), 0);
+  for (const m of [skip, pool, zero]) m.dispose();
+  x.dispose();
+  assert.equal(memory().liveTensors, base);
 });
