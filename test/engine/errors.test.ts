@@ -207,7 +207,7 @@ describe('use after dispose', () => {
       add: [o], sub: [o], mul: [o], div: [o], pow: [2], rsub: [1], rdiv: [1], rpow: [2], maximum: [o], minimum: [o],
       fmod: [2], remainder: [2], floorDivide: [2], atan2: [o], eq: [o], ne: [o], lt: [o], le: [o], gt: [o], ge: [o],
       logicalAnd: [o], logicalOr: [o], logicalXor: [o], add_: [o], sub_: [o], mul_: [o], div_: [o], pow_: [2],
-      fill_: [1], copy_: [o], clamp_: [0, 1], _unary: ['gelu'], clamp: [0, 1], maskedFill: [mask, 0], lerp: [o, 0.5],
+      fill_: [1], copy_: [o], setData_: [o], clamp_: [0, 1], _unary: ['gelu'], clamp: [0, 1], maskedFill: [mask, 0], lerp: [o, 0.5],
       red: ['sum', undefined, false], sum: [0], mean: [0], prod: [0], logsumexp: [0], max: [0], min: [0],
       maxWithIndices: [0], minWithIndices: [0], argmax: [0], argmin: [0], var: [0], std: [0], norm: [2], all: [0],
       any: [0], cumsum: [0], sort: [0], topk: [1], equal: [o], allclose: [o], reshape: [4], view: [4],
