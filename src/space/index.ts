@@ -9,3 +9,19 @@ export * from './decisions.js';
 export * from './registry.js';
 export * from './space.js';
 export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201Config } from './spaces/nb201.js';
+export {
+  NB101_MAX_EDGES,
+  NB101_NODES,
+  NB101_OPS,
+  type Nb101Config,
+  type Nb101Op,
+  type Nb101Spec,
+  Nb101Space,
+  cellMeasures,
+  hashModule,
+  nb101,
+  nb101Config,
+  nb101EdgeName,
+  prune,
+  vertexChannels,
+} from './spaces/nb101.js';

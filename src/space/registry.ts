@@ -3,9 +3,13 @@
  * @module
  */
 import type { SearchSpace } from './space.js';
+import { nb101 } from './spaces/nb101.js';
 import { nb201 } from './spaces/nb201.js';
 
-const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([[nb201.name, nb201]]);
+const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
+  [nb201.name, nb201],
+  [nb101.name, nb101],
+]);
 
 /** Names of the built-in spaces. */
 export function spaceNames(): string[] {

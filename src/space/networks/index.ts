@@ -6,9 +6,13 @@
 import type { nn } from '../../engine/index.js';
 import type { Architecture } from '../architecture.js';
 import type { NetworkOptions } from '../space.js';
+import { buildNb101 } from './nb101.js';
 import { buildNb201 } from './nb201.js';
 
-const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => nn.Module> = new Map([['nb201', buildNb201]]);
+const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => nn.Module> = new Map<string, (arch: Architecture, o?: NetworkOptions) => nn.Module>([
+  ['nb201', buildNb201],
+  ['nb101', buildNb101],
+]);
 
 /** Builds the engine module of an architecture (its space must have a builder). */
 export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Module {
@@ -17,5 +21,6 @@ export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Mod
   return b(arch, o);
 }
 
+export { ConvBNReLU, Nb101Cell, Nb101Network, buildNb101 } from './nb101.js';
 export { Nb201Cell, Nb201Network, ResNetBasicBlock, buildNb201 } from './nb201.js';
 export { ReLUConvBN } from './ops.js';
