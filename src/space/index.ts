@@ -8,6 +8,21 @@ export * from './architecture.js';
 export * from './decisions.js';
 export * from './registry.js';
 export * from './space.js';
+export {
+  DARTS_CELLS,
+  DARTS_CONCAT,
+  DARTS_GENOTYPE_OPS,
+  DARTS_OPS,
+  type DartsConfig,
+  type DartsGenotype,
+  type DartsNetworkOptions,
+  type DartsOp,
+  DartsSpace,
+  darts,
+  dartsConfig,
+  formatGenotype,
+  parseGenotype,
+} from './spaces/darts.js';
 export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201Config } from './spaces/nb201.js';
 export {
   NB101_MAX_EDGES,

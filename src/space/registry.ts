@@ -3,12 +3,14 @@
  * @module
  */
 import type { SearchSpace } from './space.js';
+import { darts } from './spaces/darts.js';
 import { nb101 } from './spaces/nb101.js';
 import { nb201 } from './spaces/nb201.js';
 
 const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
   [nb201.name, nb201],
   [nb101.name, nb101],
+  [darts.name, darts],
 ]);
 
 /** Names of the built-in spaces. */

@@ -6,12 +6,14 @@
 import type { nn } from '../../engine/index.js';
 import type { Architecture } from '../architecture.js';
 import type { NetworkOptions } from '../space.js';
+import { buildDarts } from './darts.js';
 import { buildNb101 } from './nb101.js';
 import { buildNb201 } from './nb201.js';
 
 const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => nn.Module> = new Map<string, (arch: Architecture, o?: NetworkOptions) => nn.Module>([
   ['nb201', buildNb201],
   ['nb101', buildNb101],
+  ['darts', buildDarts],
 ]);
 
 /** Builds the engine module of an architecture (its space must have a builder). */
@@ -21,6 +23,7 @@ export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Mod
   return b(arch, o);
 }
 
+export { AuxiliaryHeadCIFAR, DartsCell, DartsNetwork, DartsReLUConvBN, DilConv, FactorizedReduce, SepConv, buildDarts, dartsOp } from './darts.js';
 export { ConvBNReLU, Nb101Cell, Nb101Network, buildNb101 } from './nb101.js';
 export { Nb201Cell, Nb201Network, ResNetBasicBlock, buildNb201 } from './nb201.js';
 export { ReLUConvBN } from './ops.js';
