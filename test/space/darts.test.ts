@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { F, type Tensor, dispose, manualSeed, memory, nn, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { F, type Tensor, cat, dispose, manualSeed, memory, nn, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { ArchitectureError, getSpace, spaceNames } from '../../src/space/index.js';
-import { DartsNetwork, buildNetwork } from '../../src/space/networks/index.js';
+import { DartsCell, DartsNetwork, FactorizedReduce, buildNetwork } from '../../src/space/networks/index.js';
 import { DARTS_GENOTYPE_OPS, darts, dartsConfig, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
@@ -273,5 +273,42 @@ test('cells compute as in the DARTS code: a reduction cell halves the size, the 
   ]);
   net.dispose();
   x.dispose();
+  assert.equal(memory().liveTensors, base);
+});
+
+test('cell wiring: each op reads the node its genotype pair names; FactorizedReduce shifts its second path by one pixel', () => {
+  const base = memory().liveTensors;
+  // Normal cell of skips: n2 = p0 + p1, n3 = p0 + n2, n4 = p1 + n3, n5 = n2 + n4; output [n2, n3, n4, n5].
+  const g = parseGenotype(
+    "Genotype(normal=[('skip_connect', 0), ('skip_connect', 1), ('skip_connect', 0), ('skip_connect', 2), ('skip_connect', 1), ('skip_connect', 3), ('skip_connect', 4), ('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
+  );
+  const cell = new DartsCell(g.normal, 3, 5, 4, false, false).eval();
+  manualSeed(8);
+  const s0 = randn([2, 3, 6, 6]);
+  const s1 = randn([2, 5, 6, 6]);
+  const err = tidy(() => {
+    const p0 = cell.preprocess0.call(s0) as Tensor;
+    const p1 = cell.preprocess1.call(s1);
+    const n2 = p0.add(p1);
+    const n3 = p0.add(n2);
+    const n4 = p1.add(n3);
+    const n5 = n2.add(n4);
+    return (cell.call(s0, s1) as Tensor).sub(cat([n2, n3, n4, n5], 1)).abs().max().item();
+  });
+  assert.ok(err < 1e-6, `cell output differs by ${err}`);
+  // FactorizedReduce in eval mode with fresh statistics: BN divides by sqrt(1 + eps).
+  const fr = new FactorizedReduce(3, 4).eval();
+  const err2 = tidy(() => {
+    const r = s0.relu();
+    const a = fr.conv_1.call(r);
+    const b = fr.conv_2.call(r.slice(2, 1).slice(3, 1));
+    const want = cat([a, b], 1).div(Math.sqrt(1 + 1e-5));
+    const got = fr.call(s0);
+    assert.deepEqual(got.shape, [2, 4, 3, 3]);
+    return got.sub(want).abs().max().item();
+  });
+  assert.ok(err2 < 1e-5, `FactorizedReduce differs by ${err2}`);
+  for (const m of [cell, fr]) m.dispose();
+  dispose([s0, s1]);
   assert.equal(memory().liveTensors, base);
 });
