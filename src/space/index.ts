@@ -9,6 +9,22 @@ export * from './decisions.js';
 export * from './registry.js';
 export * from './space.js';
 export {
+  CHAIN_FILTERS,
+  CHAIN_KERNELS,
+  CHAIN_STRIDES,
+  CHAIN_TYPES,
+  type ChainConfig,
+  type ChainLayer,
+  ChainSpace,
+  type ChainType,
+  chain,
+  chainConfig,
+  formatLayer,
+  layerMeasures,
+  parseLayer,
+  scaledFilters,
+} from './spaces/chain.js';
+export {
   DARTS_CELLS,
   DARTS_CONCAT,
   DARTS_GENOTYPE_OPS,

@@ -3,6 +3,7 @@
  * @module
  */
 import type { SearchSpace } from './space.js';
+import { chain } from './spaces/chain.js';
 import { darts } from './spaces/darts.js';
 import { nb101 } from './spaces/nb101.js';
 import { nb201 } from './spaces/nb201.js';
@@ -10,6 +11,7 @@ import { nb201 } from './spaces/nb201.js';
 const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
   [nb201.name, nb201],
   [nb101.name, nb101],
+  [chain.name, chain],
   [darts.name, darts],
 ]);
 

@@ -6,6 +6,7 @@
 import type { nn } from '../../engine/index.js';
 import type { Architecture } from '../architecture.js';
 import type { NetworkOptions } from '../space.js';
+import { buildChain } from './chain.js';
 import { buildDarts } from './darts.js';
 import { buildNb101 } from './nb101.js';
 import { buildNb201 } from './nb201.js';
@@ -13,6 +14,7 @@ import { buildNb201 } from './nb201.js';
 const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => nn.Module> = new Map<string, (arch: Architecture, o?: NetworkOptions) => nn.Module>([
   ['nb201', buildNb201],
   ['nb101', buildNb101],
+  ['chain', buildChain],
   ['darts', buildDarts],
 ]);
 
@@ -23,6 +25,7 @@ export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Mod
   return b(arch, o);
 }
 
+export { ChainNetwork, SepConvBNReLU, StridedConvBNReLU, buildChain, chainLayer } from './chain.js';
 export { AuxiliaryHeadCIFAR, DartsCell, DartsNetwork, DartsReLUConvBN, DilConv, FactorizedReduce, SepConv, buildDarts, dartsOp } from './darts.js';
 export { ConvBNReLU, Nb101Cell, Nb101Network, buildNb101 } from './nb101.js';
 export { Nb201Cell, Nb201Network, ResNetBasicBlock, buildNb201 } from './nb201.js';

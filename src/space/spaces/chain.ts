@@ -1,0 +1,162 @@
+/**
+ * A global chain-structured space in the spirit of MetaQNN (Baker et al. 2017) and Zoph & Le
+ * (2017): a plain stack of L layers (default 6), each choosing its op type (`conv`: conv-BN-ReLU;
+ * `sep`: depthwise-separable conv, i.e. depthwise kxk + pointwise 1x1, then BN-ReLU; `max`/`avg`:
+ * pooling), kernel size (1, 3, 5), filters (16, 32, 64, 128; scaled by `channels / 16`) and stride
+ * (1, 2). Padding is k//2, so a layer maps HxW to ceil(H/s)xceil(W/s). Then global average pooling
+ * and a linear classifier. Pools keep their input's channels: their `filters` decision is ignored,
+ * and the canonical form sets it to 16, so two chains that differ only there are isomorphic.
+ *
+ * Text form: layers joined by `,`, each `type-kernel-filters-stride`, e.g.
+ * `conv-3-32-1,sep-5-64-2,max-3-16-2,conv-1-128-1,avg-3-16-1,sep-3-64-1`.
+ * @module
+ */
+import type { Architecture } from '../architecture.js';
+import { type Decision, type Value, categorical } from '../decisions.js';
+import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions } from '../space.js';
+
+export const CHAIN_TYPES = ['conv', 'sep', 'max', 'avg'] as const;
+export type ChainType = (typeof CHAIN_TYPES)[number];
+export const CHAIN_KERNELS = [1, 3, 5] as const;
+export const CHAIN_FILTERS = [16, 32, 64, 128] as const;
+export const CHAIN_STRIDES = [1, 2] as const;
+
+/** One layer of a chain. */
+export interface ChainLayer {
+  type: ChainType;
+  kernel: number;
+  filters: number;
+  stride: number;
+}
+
+/** Network settings with the defaults filled in. */
+export interface ChainConfig {
+  input: [number, number, number];
+  classes: number;
+  /** Width of the smallest filter choice (16): filters are scaled by channels / 16. */
+  channels: number;
+}
+
+export function chainConfig(name: string, o: NetworkOptions = {}): ChainConfig {
+  const c: ChainConfig = { input: o.input ?? [3, 32, 32], classes: o.classes ?? 10, channels: o.channels ?? 16 };
+  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
+  if (c.input.length !== 3 || !c.input.every(posInt)) throw new ArchitectureError(`${name}: input must be three positive integers CxHxW, got ${c.input.join('x')}`);
+  if (!posInt(c.classes)) throw new ArchitectureError(`${name}: classes must be a positive integer, got ${c.classes}`);
+  if (!posInt(c.channels)) throw new ArchitectureError(`${name}: channels must be a positive integer, got ${c.channels}`);
+  if (o.cells !== undefined) throw new ArchitectureError(`${name}: has no cells (its depth is part of the architecture)`);
+  return c;
+}
+
+/** Output channels of a conv layer with `filters` (of the 16..128 grid) at base width `channels`. */
+export const scaledFilters = (filters: number, channels: number): number => Math.max(1, Math.round((filters * channels) / 16));
+
+/** Parameters and multiply-adds of one layer from `cin` channels, with `hw` output pixels; returns its output channels. */
+export function layerMeasures(l: ChainLayer, cin: number, channels: number, hw: number): Measures & { cout: number } {
+  const k = l.kernel;
+  if (l.type === 'max' || l.type === 'avg') return { params: 0, flops: 0, cout: cin };
+  const cout = scaledFilters(l.filters, channels);
+  if (l.type === 'conv') return { params: k * k * cin * cout + 2 * cout, flops: k * k * cin * cout * hw, cout };
+  // Depthwise kxk (no bias), pointwise 1x1 (no bias), BN.
+  return { params: k * k * cin + cin * cout + 2 * cout, flops: (k * k * cin + cin * cout) * hw, cout };
+}
+
+const decisionsFor = (i: number): Decision[] => [
+  categorical(`type${i}`, CHAIN_TYPES),
+  categorical(`kernel${i}`, CHAIN_KERNELS),
+  categorical(`filters${i}`, CHAIN_FILTERS),
+  categorical(`stride${i}`, CHAIN_STRIDES),
+];
+
+/** Parses and formats one layer `type-kernel-filters-stride`. */
+export function parseLayer(name: string, s: string, i: number): ChainLayer {
+  const fail = (why: string): never => {
+    throw new ArchitectureError(`${name}: layer ${i} '${s}': ${why} (expected type-kernel-filters-stride, e.g. conv-3-32-1; types ${CHAIN_TYPES.join('|')}, kernels ${CHAIN_KERNELS.join('|')}, filters ${CHAIN_FILTERS.join('|')}, strides ${CHAIN_STRIDES.join('|')})`);
+  };
+  const parts = s.trim().split('-');
+  if (parts.length !== 4) fail(`has ${parts.length} field(s), need 4`);
+  const [type, k, f, st] = parts;
+  if (!(CHAIN_TYPES as readonly string[]).includes(type)) fail(`unknown op type '${type}'`);
+  const num = (x: string, what: string, allowed: readonly number[]) => {
+    if (!/^\d+$/.test(x) || !allowed.includes(Number(x))) fail(`${what} '${x}' is not one of ${allowed.join(', ')}`);
+    return Number(x);
+  };
+  return { type: type as ChainType, kernel: num(k, 'kernel', CHAIN_KERNELS), filters: num(f, 'filters', CHAIN_FILTERS), stride: num(st, 'stride', CHAIN_STRIDES) };
+}
+export const formatLayer = (l: ChainLayer): string => `${l.type}-${l.kernel}-${l.filters}-${l.stride}`;
+
+/** The chain-structured space with `depth` layers. */
+export class ChainSpace extends DecisionSpace {
+  readonly name: string;
+  readonly description: string;
+  readonly depth: number;
+
+  constructor(depth = 6, name = 'chain') {
+    super(Array.from({ length: depth }, (_, i) => decisionsFor(i)).flat());
+    this.depth = depth;
+    this.name = name;
+    this.description = `global chain-structured space (MetaQNN-style): ${depth} layers, each conv|sep|max|avg, kernel 1|3|5, filters 16..128, stride 1|2`;
+  }
+
+  layers(arch: Architecture): ChainLayer[] {
+    this.own(arch);
+    const v = arch.values;
+    return Array.from({ length: this.depth }, (_, i) => ({
+      type: v[`type${i}`] as ChainType,
+      kernel: v[`kernel${i}`] as number,
+      filters: v[`filters${i}`] as number,
+      stride: v[`stride${i}`] as number,
+    }));
+  }
+
+  fromLayers(layers: readonly ChainLayer[]): Architecture {
+    if (layers.length !== this.depth) throw new ArchitectureError(`${this.name}: expected ${this.depth} layers, got ${layers.length}`);
+    const v: Record<string, Value> = {};
+    layers.forEach((l, i) => {
+      v[`type${i}`] = l.type;
+      v[`kernel${i}`] = l.kernel;
+      v[`filters${i}`] = l.filters;
+      v[`stride${i}`] = l.stride;
+    });
+    return this.arch(v);
+  }
+
+  override parse(text: string): Architecture {
+    if (typeof text !== 'string') throw new ArchitectureError(`${this.name}: expected a layer string`);
+    const s = text.trim();
+    if (s.startsWith('{')) return super.parse(s);
+    if (!s) throw new ArchitectureError(`${this.name}: empty architecture string (expected ${this.depth} layers like conv-3-32-1 joined by ',')`);
+    const parts = s.split(',');
+    if (parts.length !== this.depth) throw new ArchitectureError(`${this.name}: '${text}' has ${parts.length} layer(s), need ${this.depth} (joined by ',')`);
+    return this.fromLayers(parts.map((p, i) => parseLayer(this.name, p, i)));
+  }
+
+  override format(arch: Architecture): string {
+    return this.layers(arch).map(formatLayer).join(',');
+  }
+
+  /** Pools ignore `filters`: the canonical form sets it to 16. */
+  override canonicalize(arch: Architecture): Architecture {
+    return this.fromLayers(this.layers(arch).map((l) => (l.type === 'max' || l.type === 'avg' ? { ...l, filters: CHAIN_FILTERS[0] } : l)));
+  }
+
+  measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+    const cfg = chainConfig(this.name, o);
+    let [c, h, w] = cfg.input;
+    let params = 0;
+    let flops = 0;
+    for (const l of this.layers(arch)) {
+      h = Math.ceil(h / l.stride);
+      w = Math.ceil(w / l.stride);
+      const m = layerMeasures(l, c, cfg.channels, h * w);
+      params += m.params;
+      flops += m.flops;
+      c = m.cout;
+    }
+    params += c * cfg.classes + cfg.classes;
+    flops += c * cfg.classes;
+    return { params, flops };
+  }
+}
+
+/** The shared instance (6 layers). */
+export const chain = new ChainSpace();
