@@ -39,6 +39,7 @@ export {
   formatGenotype,
   parseGenotype,
 } from './spaces/darts.js';
+export { type BranchLayer, type BranchShapes, MULTIBRANCH_MERGES, MultiBranchSpace, type MultiBranchMerge, multibranch } from './spaces/multibranch.js';
 export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201Config } from './spaces/nb201.js';
 export {
   NB101_MAX_EDGES,

@@ -5,6 +5,7 @@
 import type { SearchSpace } from './space.js';
 import { chain } from './spaces/chain.js';
 import { darts } from './spaces/darts.js';
+import { multibranch } from './spaces/multibranch.js';
 import { nb101 } from './spaces/nb101.js';
 import { nb201 } from './spaces/nb201.js';
 
@@ -12,6 +13,7 @@ const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
   [nb201.name, nb201],
   [nb101.name, nb101],
   [chain.name, chain],
+  [multibranch.name, multibranch],
   [darts.name, darts],
 ]);
 

@@ -8,6 +8,7 @@ import type { Architecture } from '../architecture.js';
 import type { NetworkOptions } from '../space.js';
 import { buildChain } from './chain.js';
 import { buildDarts } from './darts.js';
+import { buildMultiBranch } from './multibranch.js';
 import { buildNb101 } from './nb101.js';
 import { buildNb201 } from './nb201.js';
 
@@ -15,6 +16,7 @@ const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => 
   ['nb201', buildNb201],
   ['nb101', buildNb101],
   ['chain', buildChain],
+  ['multibranch', buildMultiBranch],
   ['darts', buildDarts],
 ]);
 
@@ -27,6 +29,7 @@ export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Mod
 
 export { ChainNetwork, SepConvBNReLU, StridedConvBNReLU, buildChain, chainLayer } from './chain.js';
 export { AuxiliaryHeadCIFAR, DartsCell, DartsNetwork, DartsReLUConvBN, DilConv, FactorizedReduce, SepConv, buildDarts, dartsOp } from './darts.js';
+export { MultiBranchNetwork, buildMultiBranch } from './multibranch.js';
 export { ConvBNReLU, Nb101Cell, Nb101Network, buildNb101 } from './nb101.js';
 export { Nb201Cell, Nb201Network, ResNetBasicBlock, buildNb201 } from './nb201.js';
 export { ReLUConvBN } from './ops.js';

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { F, type Tensor, dispose, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { ArchitectureError, chain, getSpace, multibranch } from '../../src/space/index.js';
+import { MultiBranchNetwork, buildNetwork } from '../../src/space/networks/index.js';
+
+setNumThreads(1);
+const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
+
+function batch(): { x: Tensor; y: Tensor; input: [number, number, number] } {
+  if (haveFashion) {
+    const d = loadFashionMnist({ trainLimit: 1, testLimit: 16 });
+    dispose(d.train);
+    return { x: d.test.images, y: d.test.labels, input: [1, 28, 28] };
+  }
+  manualSeed(0);
+  return { x: randn([16, 1, 16, 16]), y: randint(0, 10, [16]), input: [1, 16, 16] };
+}
+
+const LAYERS = 'conv-3-32-1,sep-5-64-2,max-3-16-2+0,conv-1-128-1+0+1,avg-3-16-1,sep-3-64-1+2';
+
+test('multibranch: registry, text form round trip, errors', () => {
+  assert.equal(getSpace('multibranch'), multibranch);
+  // Per layer 96 choices; skip subsets 2^1 * 2^2 * 2^3 * 2^4 for layers 2..5; merge 2.
+  assert.equal(multibranch.size(), 2 * 96 ** 6 * 2 ** 10);
+  for (const m of ['sum', 'concat']) {
+    const a = multibranch.parse(`${m}|${LAYERS}`);
+    assert.equal(multibranch.format(a), `${m}|${LAYERS}`);
+    assert.deepEqual(multibranch.layers(a)[3].skips, [0, 1]);
+  }
+  for (const x of multibranch.sampleMany(200, 1)) assert.equal(multibranch.parse(multibranch.format(x)).key, x.key);
+  const bad: [string, RegExp][] = [
+    [LAYERS, /lacks the merge prefix/],
+    [`add|${LAYERS}`, /unknown merge 'add'/],
+    [`sum|${LAYERS.replace('max-3-16-2+0', 'max-3-16-2+1')}`, /layer 2: skip input 1 is not an earlier layer other than its predecessor \(allowed: 0..0\)/],
+    [`sum|${LAYERS.replace('sep-5-64-2', 'sep-5-64-2+0')}`, /layer 1: skip input 0 .*allowed: none/],
+    [`sum|${LAYERS.replace('+0+1', '+x')}`, /skip input '\+x' is not a layer index/],
+    [`sum|${LAYERS.replace('+0+1', '+1+1')}`, /lists a node twice/],
+    [`sum|${LAYERS.replace('conv-1', 'conv-2')}`, /kernel '2' is not one of 1, 3, 5/],
+  ];
+  for (const [s, re] of bad) assert.throws(() => multibranch.parse(s), (e: unknown) => e instanceof ArchitectureError && re.test(e.message), `${s} -> ${re}`);
+});
+
+test('multibranch: without skips it is the chain network; skips add projections or channels', () => {
+  const plain = 'conv-3-32-1,sep-5-64-2,max-3-16-2,conv-1-128-1,avg-3-16-1,sep-3-64-1';
+  for (const m of ['sum', 'concat']) assert.equal(multibranch.measure(multibranch.parse(`${m}|${plain}`)).params, chain.measure(chain.parse(plain)).params);
+  const sum = multibranch.parse(`sum|${LAYERS}`);
+  const concat = multibranch.parse(`concat|${LAYERS}`);
+  // Concat: layer 2 (a pool) reads 64 + 32 and keeps 96; layer 3 reads 96 + 32 + 64; layer 5 reads 128 + 96.
+  assert.deepEqual(multibranch.shapes(concat, [3, 32, 32], 16).cin, [3, 32, 96, 192, 128, 224]);
+  assert.deepEqual(multibranch.shapes(sum, [3, 32, 32], 16).cin, [3, 32, 64, 64, 128, 128]);
+  assert.ok(multibranch.isomorphic(sum, multibranch.parse(`sum|${LAYERS.replace('avg-3-16-1', 'avg-3-64-1')}`)));
+});
+
+test('100 seeded random multi-branch architectures compile, train a step on a real batch, and match the formula', () => {
+  const { x, y, input } = batch();
+  const opts = { input, classes: 10, channels: 2 };
+  const base = memory().liveTensors;
+  manualSeed(1);
+  let skips = 0;
+  for (const arch of multibranch.sampleMany(100, 2026)) {
+    const net = buildNetwork(arch, opts);
+    assert.ok(net instanceof MultiBranchNetwork);
+    const str = multibranch.format(arch);
+    skips += multibranch.layers(arch).reduce((n, l) => n + l.skips.length, 0);
+    assert.equal(net.numParameters(), multibranch.measure(arch, opts).params, `params of ${str}`);
+    const { loss, biasGrad, shape } = tidy(() => {
+      const logits = net.call(x) as Tensor;
+      const l = F.crossEntropy(logits, y);
+      l.backward();
+      const params = [...net.parameters()];
+      return { loss: l.item(), biasGrad: params[params.length - 1].grad?.abs().sum().item() ?? 0, shape: logits.shape };
+    });
+    assert.deepEqual(shape, [x.shape[0], 10]);
+    assert.ok(Number.isFinite(loss) && loss > 0, `loss of ${str}: ${loss}`);
+    assert.ok(biasGrad > 0, `the classifier gets a gradient: ${str}`);
+    net.dispose();
+  }
+  assert.ok(skips > 200, `random archs use skips (${skips})`);
+  assert.equal(memory().liveTensors, base, 'no tensors leak');
+  dispose([x, y]);
+});
