@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { F, type Tensor, dispose, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { F, type Tensor, dispose, manualSeed, memory, setNumThreads, tidy } from '../../src/engine/index.js';
 import { ArchitectureError, chain, getSpace, multibranch } from '../../src/space/index.js';
 import { MultiBranchNetwork, buildNetwork } from '../../src/space/networks/index.js';
+import { realBatch } from './batch.js';
 
 setNumThreads(1);
-const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
-
-function batch(): { x: Tensor; y: Tensor; input: [number, number, number] } {
-  if (haveFashion) {
-    const d = loadFashionMnist({ trainLimit: 1, testLimit: 16 });
-    dispose(d.train);
-    return { x: d.test.images, y: d.test.labels, input: [1, 28, 28] };
-  }
-  manualSeed(0);
-  return { x: randn([16, 1, 16, 16]), y: randint(0, 10, [16]), input: [1, 16, 16] };
-}
+const batch = () => realBatch();
 
 const LAYERS = 'conv-3-32-1,sep-5-64-2,max-3-16-2+0,conv-1-128-1+0+1,avg-3-16-1,sep-3-64-1+2';
 

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { F, type Tensor, dispose, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { F, type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { nb101 } from '../../src/space/index.js';
 import { Nb101Network, buildNetwork } from '../../src/space/networks/index.js';
+import { realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
 
-const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
-
-/** A real batch: 16 Fashion-MNIST test images (1x28x28) when installed, else 16 seeded random 1x16x16 images. */
-function batch(): { x: Tensor; y: Tensor; input: [number, number, number] } {
-  if (haveFashion) {
-    const d = loadFashionMnist({ trainLimit: 1, testLimit: 16 });
-    dispose(d.train);
-    return { x: d.test.images, y: d.test.labels, input: [1, 28, 28] };
-  }
-  manualSeed(0);
-  return { x: randn([16, 1, 16, 16]), y: randint(0, 10, [16]), input: [1, 16, 16] };
-}
+const batch = () => realBatch();
 
 const README =
   '{"matrix":[[0,1,1,1,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,1,0,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]],"ops":["input","conv1x1-bn-relu","conv3x3-bn-relu","conv3x3-bn-relu","conv3x3-bn-relu","maxpool3x3","output"]}';

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { F, type Tensor, dispose, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { F, type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { nb201 } from '../../src/space/index.js';
 import { Nb201Cell, Nb201Network, buildNetwork } from '../../src/space/networks/index.js';
+import { realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
 
-const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
-
-/** A real batch: 16 Fashion-MNIST test images (1x28x28) when installed, else 16 seeded random 3x16x16 images. */
-function batch(): { x: Tensor; y: Tensor; input: [number, number, number] } {
-  if (haveFashion) {
-    const d = loadFashionMnist({ trainLimit: 1, testLimit: 16 });
-    dispose(d.train);
-    return { x: d.test.images, y: d.test.labels, input: [1, 28, 28] };
-  }
-  manualSeed(0);
-  return { x: randn([16, 3, 16, 16]), y: randint(0, 10, [16]), input: [3, 16, 16] };
-}
+const batch = () => realBatch(3);
 
 test('the default network (C=16, N=5, 3x32x32, 10 classes) has the benchmark parameter counts', () => {
   const before = memory().liveTensors;
