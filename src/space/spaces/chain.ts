@@ -85,6 +85,16 @@ export function parseLayer(name: string, s: string, i: number): ChainLayer {
 export const formatLayer = (l: ChainLayer): string => `${l.type}-${l.kernel}-${l.filters}-${l.stride}`;
 
 /** The chain-structured space with `depth` layers. */
+/** Layer `i` of a chain-structured architecture's values (shared with the multi-branch space). */
+export function chainLayerAt(v: Readonly<Record<string, unknown>>, i: number): ChainLayer {
+  return {
+    type: v[`type${i}`] as ChainType,
+    kernel: v[`kernel${i}`] as number,
+    filters: v[`filters${i}`] as number,
+    stride: v[`stride${i}`] as number,
+  };
+}
+
 export class ChainSpace extends DecisionSpace {
   readonly name: string;
   readonly description: string;
@@ -99,13 +109,7 @@ export class ChainSpace extends DecisionSpace {
 
   layers(arch: Architecture): ChainLayer[] {
     this.own(arch);
-    const v = arch.values;
-    return Array.from({ length: this.depth }, (_, i) => ({
-      type: v[`type${i}`] as ChainType,
-      kernel: v[`kernel${i}`] as number,
-      filters: v[`filters${i}`] as number,
-      stride: v[`stride${i}`] as number,
-    }));
+    return Array.from({ length: this.depth }, (_, i) => chainLayerAt(arch.values, i));
   }
 
   fromLayers(layers: readonly ChainLayer[]): Architecture {

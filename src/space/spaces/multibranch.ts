@@ -13,7 +13,7 @@
 import type { Architecture } from '../architecture.js';
 import { type Decision, type Value, categorical, inputChoice } from '../decisions.js';
 import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions } from '../space.js';
-import { CHAIN_FILTERS, CHAIN_KERNELS, CHAIN_STRIDES, CHAIN_TYPES, type ChainLayer, type ChainType, chainConfig, formatLayer, layerMeasures, parseLayer } from './chain.js';
+import { CHAIN_FILTERS, CHAIN_KERNELS, CHAIN_STRIDES, CHAIN_TYPES, type ChainLayer, chainConfig, chainLayerAt, formatLayer, layerMeasures, parseLayer } from './chain.js';
 
 export const MULTIBRANCH_MERGES = ['concat', 'sum'] as const;
 export type MultiBranchMerge = (typeof MULTIBRANCH_MERGES)[number];
@@ -64,10 +64,7 @@ export class MultiBranchSpace extends DecisionSpace {
     this.own(arch);
     const v = arch.values;
     return Array.from({ length: this.depth }, (_, i) => ({
-      type: v[`type${i}`] as ChainType,
-      kernel: v[`kernel${i}`] as number,
-      filters: v[`filters${i}`] as number,
-      stride: v[`stride${i}`] as number,
+      ...chainLayerAt(v, i),
       skips: i >= 2 ? [...(v[`skip${i}`] as readonly number[])] : [],
     }));
   }
