@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { type Tensor, dispose, manualSeed, randint, randn } from '../../src/engine/index.js';
+import { F, type Tensor, dispose, manualSeed, type nn, randint, randn, tidy } from '../../src/engine/index.js';
+
+type Module = nn.Module;
 
 const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
 
@@ -17,4 +19,20 @@ export function realBatch(fallbackChannels = 1): { x: Tensor; y: Tensor; input: 
   }
   manualSeed(0);
   return { x: randn([16, fallbackChannels, 16, 16]), y: randint(0, 10, [16]), input: [fallbackChannels, 16, 16] };
+}
+
+/**
+ * One forward and backward pass of `net` on (x, y), inside a tidy scope: the loss, the logits'
+ * shape, and the summed absolute gradients of the first parameter (the stem) and the last (the
+ * classifier's bias). Gradients stay on the parameters for the caller to clear.
+ */
+export function forwardBackward(net: Module, x: Tensor, y: Tensor): { loss: number; shape: number[]; stemGrad: number; biasGrad: number } {
+  return tidy(() => {
+    const logits = net.call(x) as Tensor;
+    const l = F.crossEntropy(logits, y);
+    l.backward();
+    const params = [...net.parameters()];
+    const g = (t: Tensor) => (t.grad ? t.grad.abs().sum().item() : 0);
+    return { loss: l.item(), shape: logits.shape, stemGrad: g(params[0]), biasGrad: g(params[params.length - 1]) };
+  });
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { F, type Tensor, dispose, manualSeed, memory, setNumThreads, tidy } from '../../src/engine/index.js';
+import { dispose, manualSeed, memory, setNumThreads} from '../../src/engine/index.js';
 import { ArchitectureError, ChainSpace, chain, getSpace } from '../../src/space/index.js';
 import { ChainNetwork, buildNetwork } from '../../src/space/networks/index.js';
-import { realBatch } from './batch.js';
+import { forwardBackward, realBatch } from './batch.js';
 
 setNumThreads(1);
 const batch = () => realBatch();
@@ -58,13 +58,7 @@ test('100 seeded random chain architectures compile, train a step on a real batc
     assert.ok(net instanceof ChainNetwork);
     const str = chain.format(arch);
     assert.equal(net.numParameters(), chain.measure(arch, opts).params, `params of ${str}`);
-    const { loss, biasGrad, shape } = tidy(() => {
-      const logits = net.call(x) as Tensor;
-      const l = F.crossEntropy(logits, y);
-      l.backward();
-      const params = [...net.parameters()];
-      return { loss: l.item(), biasGrad: params[params.length - 1].grad?.abs().sum().item() ?? 0, shape: logits.shape };
-    });
+    const { loss, biasGrad, shape } = forwardBackward(net, x, y);
     assert.deepEqual(shape, [x.shape[0], 10]);
     assert.ok(Number.isFinite(loss) && loss > 0, `loss of ${str}: ${loss}`);
     assert.ok(biasGrad > 0, `the classifier gets a gradient: ${str}`);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { F, type Tensor, dispose, manualSeed, memory, setNumThreads, tidy } from '../../src/engine/index.js';
+import { dispose, manualSeed, memory, setNumThreads} from '../../src/engine/index.js';
 import { ArchitectureError, chain, getSpace, multibranch } from '../../src/space/index.js';
 import { MultiBranchNetwork, buildNetwork } from '../../src/space/networks/index.js';
-import { realBatch } from './batch.js';
+import { forwardBackward, realBatch } from './batch.js';
 
 setNumThreads(1);
 const batch = () => realBatch();
@@ -55,13 +55,7 @@ test('100 seeded random multi-branch architectures compile, train a step on a re
     const str = multibranch.format(arch);
     skips += multibranch.layers(arch).reduce((n, l) => n + l.skips.length, 0);
     assert.equal(net.numParameters(), multibranch.measure(arch, opts).params, `params of ${str}`);
-    const { loss, biasGrad, shape } = tidy(() => {
-      const logits = net.call(x) as Tensor;
-      const l = F.crossEntropy(logits, y);
-      l.backward();
-      const params = [...net.parameters()];
-      return { loss: l.item(), biasGrad: params[params.length - 1].grad?.abs().sum().item() ?? 0, shape: logits.shape };
-    });
+    const { loss, biasGrad, shape } = forwardBackward(net, x, y);
     assert.deepEqual(shape, [x.shape[0], 10]);
     assert.ok(Number.isFinite(loss) && loss > 0, `loss of ${str}: ${loss}`);
     assert.ok(biasGrad > 0, `the classifier gets a gradient: ${str}`);

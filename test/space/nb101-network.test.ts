@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { F, type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { nb101 } from '../../src/space/index.js';
 import { Nb101Network, buildNetwork } from '../../src/space/networks/index.js';
-import { realBatch } from './batch.js';
+import { forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -34,14 +34,7 @@ test('100 seeded random NB101 architectures compile, train a step on a real batc
     const net = buildNetwork(arch, opts);
     const str = nb101.format(arch);
     assert.equal(net.numParameters(), nb101.measure(arch, opts).params, `params of ${str}`);
-    const { loss, stemGrad, biasGrad, shape } = tidy(() => {
-      const logits = net.call(x) as Tensor;
-      const l = F.crossEntropy(logits, y);
-      l.backward();
-      const params = [...net.parameters()];
-      const g = (t: Tensor) => (t.grad ? t.grad.abs().sum().item() : 0);
-      return { loss: l.item(), stemGrad: g(params[0]), biasGrad: g(params[params.length - 1]), shape: logits.shape };
-    });
+    const { loss, stemGrad, biasGrad, shape } = forwardBackward(net, x, y);
     assert.deepEqual(shape, [x.shape[0], 10]);
     assert.ok(Number.isFinite(loss) && loss > 0, `loss of ${str}: ${loss}`);
     assert.ok(biasGrad > 0, `the classifier gets a gradient: ${str}`);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { F, type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { nb201 } from '../../src/space/index.js';
 import { Nb201Cell, Nb201Network, buildNetwork } from '../../src/space/networks/index.js';
-import { realBatch } from './batch.js';
+import { forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -37,14 +37,7 @@ test('100 seeded random NB201 architectures compile, train a step on a real batc
     const net = buildNetwork(arch, opts);
     const str = nb201.format(arch);
     assert.equal(net.numParameters(), nb201.measure(arch, opts).params, `params of ${str}`);
-    const { loss, stemGrad, biasGrad, shape } = tidy(() => {
-      const logits = net.call(x) as Tensor;
-      const l = F.crossEntropy(logits, y);
-      l.backward();
-      const params = [...net.parameters()];
-      const g = (t: Tensor) => (t.grad ? t.grad.abs().sum().item() : 0);
-      return { loss: l.item(), stemGrad: g(params[0]), biasGrad: g(params[params.length - 1]), shape: logits.shape };
-    });
+    const { loss, stemGrad, biasGrad, shape } = forwardBackward(net, x, y);
     assert.deepEqual(shape, [x.shape[0], 10]);
     assert.ok(Number.isFinite(loss) && loss > 0, `loss of ${str}: ${loss}`);
     assert.ok(biasGrad > 0, `the classifier gets a gradient: ${str}`);
