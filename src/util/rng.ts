@@ -12,6 +12,12 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/** A generator's saved state (JSON). */
+export interface RngState {
+  seed: number;
+  s: number[];
+}
+
 /** A seeded generator. Same seed, same sequence; `fork(k)` gives independent child streams. */
 export class Rng {
   private a: number;
@@ -62,6 +68,27 @@ export class Rng {
     let x = this.nextUint32();
     while (x >= limit) x = this.nextUint32();
     return x % n;
+  }
+
+  /** A standard normal draw (Box-Muller; uses two uniforms). */
+  normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** The generator's full state, as JSON; {@link Rng.fromState} continues the same sequence. */
+  state(): RngState {
+    return { seed: this.seed, s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0] };
+  }
+
+  /** A generator that continues exactly where the one that gave `state` stood. */
+  static fromState(state: RngState): Rng {
+    const ok = state && Number.isSafeInteger(state.seed) && Array.isArray(state.s) && state.s.length === 4 && state.s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32);
+    if (!ok) throw new Error('Rng.fromState: not a saved generator state ({ seed, s: [4 uint32] })');
+    const r = new Rng(state.seed);
+    [r.a, r.b, r.c, r.d] = state.s.map((x) => x | 0);
+    return r;
   }
 
   /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */

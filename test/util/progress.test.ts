@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Progress, formatDuration } from '../../src/util/progress.js';
+import { formatDuration, Progress } from '../../src/util/progress.js';
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
