@@ -4,6 +4,7 @@
  * @module
  */
 import type { SearchSpace } from '../space/space.js';
+import { randomFactory } from './random.js';
 import { type OptionSpec, resolveOptions, type Strategy, StrategyError, type StrategyState } from './strategy.js';
 
 /** How a strategy is described, created and restored. */
@@ -19,7 +20,9 @@ export interface StrategyFactory {
   restore(space: SearchSpace, state: StrategyState): Strategy;
 }
 
-const FACTORIES: readonly StrategyFactory[] = [];
+const FACTORIES: readonly StrategyFactory[] = [
+  randomFactory,
+];
 
 const byName = (): Map<string, StrategyFactory> => new Map(FACTORIES.map((f) => [f.name, f]));
 
