@@ -93,6 +93,46 @@ function buildProgram(): Command {
       archStats(name, text, opts);
     });
 
+  const bench = program.command('bench').description('compare search strategies on a tabular benchmark, over seeds');
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  const benchOptions = (c: Command): Command =>
+    c
+      .requiredOption('--space <name>', 'search space of the table (e.g. nb201)')
+      .requiredOption('--table <file.csv>', "CSV with an 'arch' column and metric@fidelity columns")
+      .requiredOption('--objective <column>', 'column the search optimises, e.g. c10_val_acc@12')
+      .requiredOption('--report <column>', "column reported for the incumbent, e.g. c10_test_acc@12")
+      .requiredOption('-q, --queries <n>', 'query budget per seed (each evaluation is one query)', intArg(1, 10_000_000))
+      .option('--seeds <k>', 'number of seeds (runs)', intArg(1, 100_000), 1)
+      .option('-s, --seed <n>', 'first seed (runs use seed, seed+1, ...)', intArg(0), 0)
+      .option('--batch <b>', 'asks per round, as for parallel workers', intArg(1, 100_000), 1)
+      .option('--option <key=value>', 'strategy option (repeatable; strategy.key=value for one strategy)', collect, [] as string[])
+      .option('--minimize', 'lower objective is better (e.g. a loss)')
+      .option('--quiet', 'no progress on stderr')
+      .option('--json', 'print one JSON object');
+  benchOptions(bench.command('run').description('run one strategy over seeds: the incumbent\'s report value at the end and after each query'))
+    .requiredOption('--strategy <name>', 'strategy (see loom strategy list)')
+    .action(async (opts) => {
+      const { benchRun } = await import('./commands/bench.js');
+      benchRun(opts);
+    });
+  benchOptions(bench.command('compare').description('run several strategies on the same seeds: a table of mean ± std and an anytime plot'))
+    .requiredOption('--strategies <a,b,c>', 'comma-separated strategies (see loom strategy list)')
+    .option('--plot <out.svg>', 'write the anytime plot (report value vs. queries, ± std bands) as SVG')
+    .action(async (opts) => {
+      const { benchCompare } = await import('./commands/bench.js');
+      await benchCompare(opts);
+    });
+
+  const strategy = program.command('strategy').description('search strategies: list them with their options');
+  strategy
+    .command('list')
+    .description('the built-in strategies, their descriptions and options')
+    .option('--json', 'print one JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      const { strategyList } = await import('./commands/strategy.js');
+      strategyList(opts);
+    });
+
   return program;
 }
 
