@@ -6,6 +6,9 @@
  */
 export * from './architecture.js';
 export * from './decisions.js';
+export * from './graph/graph.js';
+export * from './graph/measure.js';
+export * from './graph/ops.js';
 export * from './registry.js';
 export * from './space.js';
 export {
@@ -40,7 +43,7 @@ export {
   parseGenotype,
 } from './spaces/darts.js';
 export { type BranchLayer, type BranchShapes, MULTIBRANCH_MERGES, MultiBranchSpace, type MultiBranchMerge, multibranch } from './spaces/multibranch.js';
-export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201Config } from './spaces/nb201.js';
+export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201CellGraph, nb201Config } from './spaces/nb201.js';
 export {
   NB101_MAX_EDGES,
   NB101_NODES,

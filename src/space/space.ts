@@ -10,6 +10,9 @@
  */
 import { Rng } from '../util/rng.js';
 import { Architecture, type ArchitectureJSON } from './architecture.js';
+import { ArchitectureError } from './errors.js';
+import type { NetGraph } from './graph/graph.js';
+import { measureGraph } from './graph/measure.js';
 import {
   type Constraint,
   type Decision,
@@ -26,22 +29,23 @@ import {
   valueEquals,
 } from './decisions.js';
 
-/** Bad input about an architecture (a malformed string, an unknown op, a value out of range). */
-export class ArchitectureError extends Error {
-  readonly code = 'LOOM_BAD_ARCH';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArchitectureError';
-  }
-}
+export { ArchitectureError } from './errors.js';
 
 /** Encodings for performance predictors. */
 export type EncodingKind = 'onehot' | 'adjacency' | 'path';
 
-/** Parameters and multiply-adds of the network an architecture compiles to. */
+/** Measures of the network an architecture compiles to (per sample; see `graph/measure.ts`). */
 export interface Measures {
+  /** Parameters of the network as built (an auxiliary head included when built). */
   params: number;
+  /** Multiply-adds of convolutions and linear layers, one forward pass to the logits. */
   flops: number;
+  /** Parameters without the auxiliary head (what papers report). */
+  mainParams?: number;
+  /** Activations a training step keeps for backward, in float32 bytes per sample. */
+  trainActivationBytes?: number;
+  /** Peak live activations of an inference pass, in float32 bytes per sample. */
+  inferencePeakBytes?: number;
 }
 
 /** Options shared by spaces that build image classifiers. */
@@ -89,7 +93,9 @@ export interface SearchSpace {
   isomorphic(a: Architecture, b: Architecture): boolean;
   /** A fixed-length numeric encoding. */
   encode(arch: Architecture, kind?: EncodingKind): number[];
-  /** Parameters and multiply-adds, by formula (no network is built). */
+  /** The network as a typed graph (pure data; `networks/compile.ts` turns it into a module). */
+  graph?(arch: Architecture, o?: NetworkOptions): NetGraph;
+  /** Parameters, multiply-adds and activation memory, by formula from the graph (no network is built). */
   measure?(arch: Architecture, o?: NetworkOptions): Measures;
   /** A JSON summary (`loom space info`). */
   describe(): SpaceInfo;
@@ -286,6 +292,16 @@ export abstract class DecisionSpace implements SearchSpace {
   canonicalize(arch: Architecture): Architecture {
     this.own(arch);
     return arch;
+  }
+
+  /** The network graph (spaces that build networks override this). */
+  graph?(arch: Architecture, o?: NetworkOptions): NetGraph;
+
+  /** Measures by formula from {@link graph}. */
+  measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+    if (!this.graph) throw new ArchitectureError(`${this.name}: this space does not build networks`);
+    const m = measureGraph(this.graph(arch, o));
+    return { params: m.params, flops: m.flops, mainParams: m.mainParams, trainActivationBytes: m.trainActivationBytes, inferencePeakBytes: m.inferencePeakBytes };
   }
   isomorphic(a: Architecture, b: Architecture): boolean {
     return this.canonicalize(a).equals(this.canonicalize(b));

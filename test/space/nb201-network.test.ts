@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { F, type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
-import { nb201 } from '../../src/space/index.js';
-import { Nb201Cell, Nb201Network, buildNetwork } from '../../src/space/networks/index.js';
+import { nb201, nb201CellGraph } from '../../src/space/index.js';
+import { GraphNetwork, buildNetwork, compileGraph } from '../../src/space/networks/index.js';
 import { forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
@@ -17,9 +17,12 @@ test('the default network (C=16, N=5, 3x32x32, 10 classes) has the benchmark par
     ['|none~0|+|none~0|none~1|+|none~0|none~1|none~2|', 73306],
   ] as const) {
     const net = buildNetwork(nb201.parse(s));
-    assert.ok(net instanceof Nb201Network);
+    assert.ok(net instanceof GraphNetwork);
     assert.equal(net.numParameters(), want);
     assert.equal(nb201.measure(nb201.parse(s)).params, want);
+    const names = [...net.namedParameters()].map(([n]) => n);
+    assert.ok(names.includes('stem.0.weight') && names.includes('classifier.bias'), 'NB201 module names');
+    if (!s.includes('none')) assert.ok(names.includes('cells.0.edges.1_0.op.1.weight') && names.includes('cells.5.conv_a.op.1.weight'), names.slice(0, 8).join(' '));
     net.dispose();
   }
   assert.equal(memory().liveTensors, before);
@@ -68,7 +71,7 @@ test('cells sum their incoming edges: all-skip gives 4x, pools and zeros as in t
   const base = memory().liveTensors;
   manualSeed(5);
   const x = randn([2, 3, 6, 6]);
-  const cell = (s: string) => new Nb201Cell(nb201.ops(nb201.parse(s)), 3);
+  const cell = (s: string) => compileGraph(nb201CellGraph(nb201.parse(s), [3, 6, 6]));
   const diff = (a: Tensor, b: Tensor) => tidy(() => a.sub(b).abs().max().item());
   // node1 = x, node2 = x + node1 = 2x, node3 = x + node1 + node2 = 4x.
   const skip = cell('|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|');

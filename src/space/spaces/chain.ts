@@ -143,7 +143,7 @@ export class ChainSpace extends DecisionSpace {
     return this.fromLayers(this.layers(arch).map((l) => (l.type === 'max' || l.type === 'avg' ? { ...l, filters: CHAIN_FILTERS[0] } : l)));
   }
 
-  measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  override measure(arch: Architecture, o: NetworkOptions = {}): Measures {
     const cfg = chainConfig(this.name, o);
     let [c, h, w] = cfg.input;
     let params = 0;

@@ -376,7 +376,7 @@ export class DartsSpace extends DecisionSpace {
    * FLOPs count the multiply-adds of convolutions and linear layers (no biases, batch norm, ReLU,
    * pooling or sums), per image.
    */
-  measure(arch: Architecture, o: DartsNetworkOptions = {}): Measures {
+  override measure(arch: Architecture, o: DartsNetworkOptions = {}): Measures {
     const g = this.genotype(arch);
     const cfg = dartsConfig(o);
     const [cin, h0, w0] = cfg.input;

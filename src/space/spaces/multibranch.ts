@@ -139,7 +139,7 @@ export class MultiBranchSpace extends DecisionSpace {
     return { out, cin };
   }
 
-  measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  override measure(arch: Architecture, o: NetworkOptions = {}): Measures {
     const cfg = chainConfig(this.name, o);
     const { out, cin } = this.shapes(arch, cfg.input, cfg.channels);
     const merge = this.merge(arch);

@@ -391,7 +391,7 @@ export class Nb101Space extends DecisionSpace {
   }
 
   /** Parameters and multiply-adds (convolutions and the dense layer, per image) of the network, by formula. */
-  measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  override measure(arch: Architecture, o: NetworkOptions = {}): Measures {
     const spec = this.pruned(arch);
     const cfg = nb101Config(o);
     const [cin0, h0, w0] = cfg.input;

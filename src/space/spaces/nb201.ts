@@ -8,7 +8,7 @@
  * 1, 2 and 3 separated by `+`, each edge `op~source`. Decisions are named after the edges:
  * `1<-0`, `2<-0`, `2<-1`, `3<-0`, `3<-1`, `3<-2`.
  *
- * The network (built by `networks/nb201.ts`; measured here by formula, without the engine): stem
+ * The network (the typed graph of {@link Nb201Space.graph}, compiled by `networks/compile.ts`): stem
  * conv3x3 (in -> C, no bias) + BN; three stages of N cells at C, 2C and 4C channels, separated by
  * residual reduction blocks (ResNet basic block, stride 2); BN + ReLU; global average pooling; a
  * linear classifier. Ops: `nor_conv_kxk` is ReLU-Conv(no bias)-BN, `avg_pool_3x3` is 3x3 average
@@ -20,7 +20,8 @@
  */
 import type { Architecture } from '../architecture.js';
 import { type Decision, categorical } from '../decisions.js';
-import { ArchitectureError, DecisionSpace, type EncodingKind, type Measures, type NetworkOptions } from '../space.js';
+import { GraphBuilder, type NetGraph } from '../graph/graph.js';
+import { ArchitectureError, DecisionSpace, type EncodingKind, type NetworkOptions } from '../space.js';
 
 /** The five ops, in the benchmark's order. */
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
@@ -63,18 +64,6 @@ export function nb201Config(o: NetworkOptions = {}): Nb201Config {
   if (h % 4 || w % 4)
     throw new ArchitectureError(`nb201: input ${c.input.join('x')} is too small or odd for the two stride-2 reductions: height and width must be multiples of 4`);
   return c;
-}
-
-/** Parameters and multiply-adds of one op on a `c`-channel, `hw`-pixel feature map. */
-function opMeasures(op: Nb201Op, c: number, hw: number): Measures {
-  switch (op) {
-    case 'nor_conv_1x1':
-      return { params: c * c + 2 * c, flops: c * c * hw };
-    case 'nor_conv_3x3':
-      return { params: 9 * c * c + 2 * c, flops: 9 * c * c * hw };
-    default:
-      return { params: 0, flops: 0 };
-  }
 }
 
 /**
@@ -279,38 +268,72 @@ export class Nb201Space extends DecisionSpace {
   }
 
   /**
-   * Parameters and multiply-adds of the network, by formula. FLOPs count the multiply-adds of
-   * convolutions and the classifier (no biases, batch norm, ReLU, pooling or sums), per image.
+   * The network as a typed graph (compile it with `networks/compile.ts`), as the benchmark's
+   * `TinyNetwork`: `stem.0` conv3x3 + `stem.1` BN; `cells.<i>` (cells, and `resnet_basic` stride-2
+   * reduction blocks between the stages), each cell's edges at `cells.<i>.edges.<to>_<from>`;
+   * `lastact` BN + ReLU; global average pooling; `classifier`. `none` edges are left out of a
+   * node's sum (a node with only `none` inputs is zero).
    */
-  measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  override graph(arch: Architecture, o: NetworkOptions = {}): NetGraph {
     const ops = this.ops(arch);
     const cfg = nb201Config(o);
-    const [cin, h0, w0] = cfg.input;
-    const C = cfg.channels;
-    let params = 9 * cin * C + 2 * C;
-    let flops = 9 * cin * C * h0 * w0;
-    let c = C;
-    let hw = h0 * w0;
+    const g = new GraphBuilder(cfg.input, 'nb201');
+    let x = g.chain(g.input, [
+      ['conv', { out: cfg.channels, k: 3 }, 'stem.0'],
+      ['bn', {}, 'stem.1'],
+    ]);
+    let c = cfg.channels;
+    let i = 0;
     for (let stage = 0; stage < 3; stage++) {
       if (stage > 0) {
-        const co = 2 * c;
-        const hwo = (hw / 4) | 0;
-        // ResNet basic block, stride 2: ReLU-Conv3x3(s2)-BN, ReLU-Conv3x3-BN, shortcut AvgPool2x2 + Conv1x1.
-        params += 9 * c * co + 2 * co + 9 * co * co + 2 * co + c * co;
-        flops += (9 * c * co + 9 * co * co + c * co) * hwo;
-        c = co;
-        hw = hwo;
+        c *= 2;
+        x = g.add('resnet_basic', x, { out: c, stride: 2 }, `cells.${i++}`);
       }
-      for (const op of ops) {
-        const m = opMeasures(op, c, hw);
-        params += cfg.cells * m.params;
-        flops += cfg.cells * m.flops;
-      }
+      for (let k = 0; k < cfg.cells; k++) x = g.scope(`cells.${i}`, () => nb201Cell(g, x, ops, c), `cell ${i++}`);
     }
-    params += 2 * c + c * cfg.classes + cfg.classes;
-    flops += c * cfg.classes;
-    return { params, flops };
+    x = g.chain(x, [
+      ['bn', {}, 'lastact.0'],
+      ['act', { fn: 'relu' }, 'lastact.1'],
+      ['global_avg_pool', {}, 'global_pooling'],
+      ['linear', { out: cfg.classes }, 'classifier'],
+    ]);
+    return g.output('logits', x).build();
   }
+}
+
+/** One cell alone as a graph (output `logits` is the cell's output), on a `[C, H, W]` input: for tests and drawings. */
+export function nb201CellGraph(arch: Architecture, input: [number, number, number]): NetGraph {
+  const g = new GraphBuilder(input, 'nb201');
+  return g.output('logits', nb201Cell(g, g.input, nb201.ops(arch), input[0])).build();
+}
+
+/** Adds one NB201 cell reading node `x` (in the builder's current scope); returns its output node. */
+function nb201Cell(g: GraphBuilder, x: number, ops: readonly Nb201Op[], c: number): number {
+  const nodes = [x];
+  for (let to = 1; to <= 3; to++) {
+    const terms: number[] = [];
+    NB201_EDGES.forEach(([t, from], k) => {
+      if (t !== to || ops[k] === 'none') return;
+      const name = `edges.${to}_${from}`;
+      const src = nodes[from];
+      switch (ops[k]) {
+        case 'skip_connect':
+          terms.push(src);
+          break;
+        case 'nor_conv_1x1':
+          terms.push(g.add('relu_conv_bn', src, { out: c, k: 1 }, name));
+          break;
+        case 'nor_conv_3x3':
+          terms.push(g.add('relu_conv_bn', src, { out: c, k: 3 }, name));
+          break;
+        case 'avg_pool_3x3':
+          terms.push(g.add('avg_pool', src, { k: 3, stride: 1, pad: 1, countPad: false }, name));
+          break;
+      }
+    });
+    nodes.push(terms.length ? g.add('add', terms, {}, `node${to}`) : g.add('zero', x, {}, `node${to}`));
+  }
+  return nodes[3];
 }
 
 /** The shared instance. */
