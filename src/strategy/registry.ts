@@ -4,7 +4,11 @@
  * @module
  */
 import type { SearchSpace } from '../space/space.js';
+import { evolutionFactory } from './evolution.js';
+import { gridFactory } from './grid.js';
+import { localFactory } from './local.js';
 import { randomFactory } from './random.js';
+import { tpeFactory } from './tpe.js';
 import { type OptionSpec, resolveOptions, type Strategy, StrategyError, type StrategyState } from './strategy.js';
 
 /** How a strategy is described, created and restored. */
@@ -22,6 +26,10 @@ export interface StrategyFactory {
 
 const FACTORIES: readonly StrategyFactory[] = [
   randomFactory,
+  gridFactory,
+  evolutionFactory,
+  localFactory,
+  tpeFactory,
 ];
 
 const byName = (): Map<string, StrategyFactory> => new Map(FACTORIES.map((f) => [f.name, f]));

@@ -1,0 +1,153 @@
+/**
+ * Local search, as in White et al. 2020 ("Local search is state of the art for neural
+ * architecture search benchmarks", Algorithm 1): start from a random architecture (the best of
+ * `init` random ones; the paper's algorithm uses one), evaluate its one-mutation neighbourhood
+ * (`space.neighbours`) in random order, and move to the best neighbour if it beats the current
+ * architecture (best improvement). With `firstImprovement` the search moves as soon as a better
+ * neighbour is seen. At a local optimum (no better neighbour) it restarts from new random
+ * architectures. Architectures already evaluated are not asked again: their known values count.
+ *
+ * Batch asks hand out the current neighbourhood in parallel; once it is exhausted the strategy
+ * asks nothing more until the outstanding results arrive. Results of asks from an abandoned
+ * neighbourhood (after a first-improvement move) are remembered but do not steer the search.
+ * Failed evaluations (NaN) are never moved to.
+ * @module
+ */
+import type { Architecture } from '../space/architecture.js';
+import type { SearchSpace } from '../space/space.js';
+import { BaseStrategy, type Told, archValues, defineStrategy } from './common.js';
+import type { Ask } from './strategy.js';
+
+/** Which round (start or neighbourhood) an ask belongs to, and whether it is a start point or a neighbour. */
+interface Tag {
+  r: number;
+  k: 'init' | 'nbr';
+}
+
+interface Point {
+  arch: Architecture;
+  value: number;
+}
+
+/** Best- (or first-) improvement hill climbing with random restarts. */
+export class LocalSearch extends BaseStrategy<Tag> {
+  private readonly init: number;
+  private readonly first: boolean;
+  /** Value of every architecture told so far (by key). */
+  private readonly known = new Map<string, number>();
+  private round = 0;
+  private phase: 'init' | 'climb' = 'init';
+  private initAsked = 0;
+  private current: Point | null = null;
+  /** Best point of the current round (start candidates or neighbours). */
+  private best: Point | null = null;
+  /** Neighbours not handed out yet, in the order they will be. */
+  private queue: Architecture[] = [];
+
+  constructor(space: SearchSpace, seed: number, options: Record<string, unknown>) {
+    super('local', space, seed, options);
+    this.init = options.init as number;
+    this.first = options.firstImprovement as boolean;
+  }
+
+  private waiting(): number {
+    let n = 0;
+    for (const t of this.pending.values()) if (t.tag?.r === this.round) n++;
+    return n;
+  }
+
+  protected propose(n: number, out: Ask[]): void {
+    while (out.length < n) {
+      if (this.phase === 'init') {
+        if (this.initAsked >= this.init) return; // wait for the start candidates
+        this.initAsked++;
+        out.push(this.issue(this.sampleNew(100), undefined, { r: this.round, k: 'init' }));
+      } else if (this.queue.length) {
+        const a = this.queue.shift() as Architecture;
+        const v = this.known.get(a.key);
+        if (v !== undefined) this.consider({ arch: a, value: v });
+        else if (!this.asked.has(a.key)) out.push(this.issue(a, undefined, { r: this.round, k: 'nbr' }));
+      } else if (this.waiting() === 0) {
+        this.step();
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** The neighbourhood is done: move to the best neighbour if it improves, else restart. */
+  private step(): void {
+    if (this.best && this.current && this.best.value > this.current.value) this.moveTo(this.best);
+    else this.restart();
+  }
+
+  private restart(): void {
+    this.round++;
+    this.phase = 'init';
+    this.initAsked = 0;
+    this.current = null;
+    this.best = null;
+    this.queue = [];
+  }
+
+  private moveTo(p: Point): void {
+    this.round++;
+    this.phase = 'climb';
+    this.current = p;
+    this.best = null;
+    const nbrs = this.space.neighbours(p.arch);
+    const perm = this.rng.permutation(nbrs.length);
+    this.queue = Array.from(perm, (i) => nbrs[i]);
+  }
+
+  /** A neighbour's value is known: track the best; with first improvement, move at once. */
+  private consider(p: Point): void {
+    if (Number.isNaN(p.value)) return;
+    if (!this.best || p.value > this.best.value) this.best = p;
+    if (this.first && this.current && p.value > this.current.value) this.moveTo(p);
+  }
+
+  protected observe(t: Told<Tag>): void {
+    if (!Number.isNaN(t.value)) this.known.set(t.arch.key, t.value);
+    if (t.tag?.r !== this.round) return;
+    if (t.tag.k === 'nbr') {
+      this.consider({ arch: t.arch, value: t.value });
+      return;
+    }
+    if (!Number.isNaN(t.value) && (!this.best || t.value > this.best.value)) this.best = { arch: t.arch, value: t.value };
+    if (this.initAsked >= this.init && this.waiting() === 0) {
+      if (this.best) this.moveTo(this.best);
+      else this.restart(); // every start candidate failed
+    }
+  }
+
+  protected override saveOwn(): unknown {
+    const pt = (p: Point | null) => (p ? { values: archValues(p.arch), value: p.value } : null);
+    return { round: this.round, phase: this.phase, initAsked: this.initAsked, current: pt(this.current), best: pt(this.best), queue: this.queue.map(archValues) };
+  }
+  protected override loadOwn(data: unknown): void {
+    type P = { values: Record<string, unknown>; value: number } | null;
+    const d = data as { round: number; phase: 'init' | 'climb'; initAsked: number; current: P; best: P; queue: Record<string, unknown>[] };
+    if (!d || !Array.isArray(d.queue) || (d.phase !== 'init' && d.phase !== 'climb')) throw this.error('the saved local-search state is incomplete');
+    const pt = (p: P): Point | null => (p ? { arch: this.space.arch(p.values), value: p.value } : null);
+    this.round = d.round;
+    this.phase = d.phase;
+    this.initAsked = d.initAsked;
+    this.current = pt(d.current);
+    this.best = pt(d.best);
+    this.queue = d.queue.map((v) => this.space.arch(v));
+    this.known.clear();
+    for (const t of this.history) if (!Number.isNaN(t.value)) this.known.set(t.arch.key, t.value);
+  }
+}
+
+/** The `local` strategy. */
+export const localFactory = defineStrategy({
+  name: 'local',
+  description: 'local search, White et al. 2020: best-improvement hill climbing over the one-mutation neighbourhood, random restarts',
+  options: [
+    { name: 'init', type: 'integer', default: 1, min: 1, max: 100_000, description: 'random architectures evaluated at each (re)start; the climb starts from the best' },
+    { name: 'firstImprovement', type: 'boolean', default: false, description: 'move to the first better neighbour instead of the best of the whole neighbourhood' },
+  ],
+  make: (space, seed, options) => new LocalSearch(space, seed, options),
+});

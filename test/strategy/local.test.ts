@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Architecture } from '../../src/space/architecture.js';
+import { createStrategy } from '../../src/strategy/registry.js';
+import type { Ask } from '../../src/strategy/strategy.js';
+import { checkDeterminism, checkResume, meanBest, nb201, nb201Objective } from './helpers.js';
+
+const f = (a: { arch: Architecture }) => nb201Objective(a.arch);
+const keys = (xs: readonly { arch: Architecture }[] | Architecture[]) => xs.map((x) => ('arch' in x ? x.arch : x).key).sort();
+const tellAll = (s: ReturnType<typeof createStrategy>, asks: Ask[], g: (a: Ask) => number) => {
+  for (const a of asks) s.tell(a.id, { value: g(a) });
+};
+
+test('local: beats random search on the synthetic NB201 objective', () => {
+  const ls = meanBest('local', {}, 100, 8);
+  const rnd = meanBest('random', {}, 100, 8);
+  assert.ok(ls > rnd + 1, `local ${ls.toFixed(2)} vs random ${rnd.toFixed(2)}`);
+});
+
+test('local: evaluates the whole neighbourhood, then moves to its best (best improvement)', () => {
+  const s = createStrategy('local', nb201, 1);
+  const [start] = s.ask(100); // one start point, then nothing until its result
+  assert.deepEqual(s.ask(5), []);
+  tellAll(s, [start], f);
+  const nbhd = s.ask(100);
+  assert.deepEqual(keys(nbhd), keys(nb201.neighbours(start.arch)), 'the asks are the one-mutation neighbourhood');
+  assert.deepEqual(s.ask(1), [], 'nothing more until the neighbourhood is told');
+  tellAll(s, nbhd, f);
+  const best = nbhd.reduce((a, b) => (f(b) > f(a) ? b : a));
+  assert.ok(f(best) > f(start), 'seed 1 starts below a better neighbour');
+  // The next neighbourhood is the best neighbour's, minus the architectures already known.
+  const known = new Set([start, ...nbhd].map((x) => x.arch.key));
+  const next = s.ask(100);
+  assert.deepEqual(
+    keys(next),
+    keys(nb201.neighbours(best.arch).filter((a) => !known.has(a.key))),
+  );
+});
+
+test('local: first improvement moves as soon as a better neighbour is told', () => {
+  const s = createStrategy('local', nb201, 2, { firstImprovement: true });
+  const [start] = s.ask();
+  s.tell(start.id, { value: 0 });
+  const [a] = s.ask();
+  assert.ok(nb201.neighbours(start.arch).some((x) => x.key === a.arch.key));
+  s.tell(a.id, { value: 1 }); // better: move at once
+  const [b] = s.ask();
+  assert.ok(nb201.neighbours(a.arch).some((x) => x.key === b.arch.key), 'the next ask is a neighbour of the new point');
+});
+
+test('local: restarts at a local optimum; never moves to a failure', () => {
+  const s = createStrategy('local', nb201, 3);
+  const [start] = s.ask();
+  s.tell(start.id, { value: 1 });
+  const nbhd = s.ask(100);
+  assert.equal(nbhd.length, 24);
+  tellAll(s, nbhd, () => Number.NaN); // every neighbour failed: a local optimum
+  const [restart] = s.ask();
+  const near = new Set([start.arch, ...nbhd.map((x) => x.arch), ...nbhd.flatMap((x) => nb201.neighbours(x.arch))].map((a) => a.key));
+  assert.ok(!near.has(restart.arch.key), 'a fresh random start, not a neighbour of a failed architecture');
+  // Equal values everywhere: no improvement, so a restart after each neighbourhood.
+  const t = createStrategy('local', nb201, 4, { init: 3 });
+  const first = t.ask(10);
+  assert.equal(first.length, 3);
+  tellAll(t, first, () => 0);
+  tellAll(t, t.ask(100), () => 0);
+  assert.equal(t.ask(10).length, 3, 'a restart draws `init` new start points');
+});
+
+test('local: deterministic and resumes exactly', () => {
+  checkDeterminism('local', nb201, {}, f, 80);
+  checkResume('local', nb201, {}, f, 30, 60);
+  checkResume('local', nb201, { firstImprovement: true, init: 4 }, f, 30, 60);
+});
