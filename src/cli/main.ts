@@ -79,7 +79,7 @@ function buildProgram(): Command {
       spaceSample(name, opts);
     });
 
-  const arch = program.command('arch').description('architectures: measure them');
+  const arch = program.command('arch').description('architectures: measure and draw them');
   arch
     .command('stats <space> <arch>')
     .description("parameters and FLOPs (multiply-adds) of an architecture's network; <arch> is the space's text form or a JSON file")
@@ -91,6 +91,21 @@ function buildProgram(): Command {
     .action(async (name: string, text: string, opts) => {
       const { archStats } = await import('./commands/space.js');
       archStats(name, text, opts);
+    });
+  arch
+    .command('draw <space> <arch>')
+    .description('draw an architecture: its cell as a DAG, or (--network) its network as a stack; SVG or Graphviz DOT by the extension of -o')
+    .requiredOption('-o, --output <file>', 'output file: .svg or .dot')
+    .option('--network', 'draw the whole network (ops top to bottom, each cell or stage one box) instead of the cell')
+    .option('--expand', 'with --network: draw every op inside the cells and stages')
+    .option('--cell <type>', 'draw one cell type of a two-cell space (darts: normal or reduce; default both)')
+    .option('--input <CxHxW>', 'network input shape (default 3x32x32)', shapeArg)
+    .option('--classes <k>', 'network classes (default 10)', intArg(1))
+    .option('--channels <c>', 'channels of the first stage', intArg(1))
+    .option('--cells <n>', 'cells per stage', intArg(1))
+    .action(async (name: string, text: string, opts) => {
+      const { archDraw } = await import('./commands/draw.js');
+      await archDraw(name, text, opts);
     });
 
   const bench = program.command('bench').description('compare search strategies on a tabular benchmark, over seeds');

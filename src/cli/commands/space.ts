@@ -71,7 +71,7 @@ export function spaceSample(name: string, o: { n: number; seed: number; json?: b
 }
 
 /** Reads `<arch>`: a JSON file (an existing path, or one ending in .json) or the space's text form. */
-function readArch(s: SearchSpace, text: string): Architecture {
+export function readArch(s: SearchSpace, text: string): Architecture {
   const isFile = text.endsWith('.json') || (!text.includes('|') && !text.trim().startsWith('{') && existsSync(text) && statSync(text).isFile());
   if (!isFile) return s.parse(text);
   let json: unknown;
