@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { F, type Tensor, cat, dispose, manualSeed, memory, nn, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
-import { ArchitectureError, getSpace, spaceNames } from '../../src/space/index.js';
-import { DartsCell, DartsNetwork, FactorizedReduce, buildNetwork } from '../../src/space/networks/index.js';
-import { DARTS_GENOTYPE_OPS, darts, dartsConfig, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
+import { ArchitectureError, GraphBuilder, getSpace, spaceNames } from '../../src/space/index.js';
+import { FactorizedReduce, GraphNetwork, buildNetwork, compileGraph } from '../../src/space/networks/index.js';
+import { DARTS_GENOTYPE_OPS, addCell, darts, dartsConfig, dartsOpBuilder, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
+import { forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -131,34 +129,53 @@ test('DARTS V2 (C=36, 20 cells, CIFAR-10): 3,349,342 parameters by formula and i
   assert.equal(m.params, 3349342);
   assert.equal(darts.measure(a).params, 3349342, 'the defaults are the DARTS CIFAR evaluation settings');
   assert.equal(m.flops, 528359040);
+  assert.equal(m.mainParams, 3349342);
   const net = buildNetwork(a, opts);
-  assert.ok(net instanceof DartsNetwork);
+  assert.ok(net instanceof GraphNetwork);
   assert.equal(net.numParameters(), 3349342);
+  // Module names as in DARTS's model.py, so converted checkpoints line up.
+  const names = [...net.namedParameters()].map(([n]) => n);
+  for (const n of [
+    'stem.0.weight',
+    'stem.1.bias',
+    'cells.0.preprocess0.op.1.weight', // ReLUConvBN: op = (ReLU, Conv2d, BatchNorm2d)
+    'cells.0.preprocess1.op.2.weight',
+    'cells.0._ops.0.op.1.weight', // SepConv: op.1 depthwise, op.2 pointwise, op.3 BN, op.5..7 again
+    'cells.0._ops.0.op.7.bias',
+    'cells.0._ops.7.op.2.weight', // DilConv: op.1 depthwise (dilated), op.2 pointwise, op.3 BN
+    'cells.6.preprocess1.op.1.weight', // a reduction cell
+    'cells.7.preprocess0.conv_1.weight', // FactorizedReduce after a reduction cell
+    'cells.7.preprocess0.conv_2.weight',
+    'cells.19._ops.1.op.5.weight',
+    'classifier.weight',
+  ])
+    assert.ok(names.includes(n), `parameter ${n}`);
+  for (const n of names) assert.match(n, /^(stem\.[01]|cells\.\d+\.(preprocess[01]|_ops\.[0-7])|classifier)\.[\w.]+$/);
+  // The reduction cell's ops are pools and skips (identity on node 2; no parameters).
+  assert.ok(!names.some((n) => n.startsWith('cells.6._ops.')));
   net.dispose();
   // With the auxiliary head: the formula counts it when asked, and numMainParameters still leaves it out.
-  const withAux = buildNetwork(a, { ...opts, auxiliary: true } as never) as DartsNetwork;
+  const withAux = buildNetwork(a, { ...opts, auxiliary: true } as never) as GraphNetwork;
   const mAux = darts.measure(a, { ...opts, auxiliary: true });
   assert.equal(withAux.numParameters(), mAux.params);
   assert.equal(mAux.params - m.params, 576 * 128 + 256 + 128 * 768 * 4 + 1536 + 768 * 10 + 10);
+  assert.equal(mAux.mainParams, 3349342);
+  assert.equal(mAux.flops, m.flops, 'FLOPs count the path to the logits');
   assert.equal(withAux.numMainParameters(), 3349342);
+  const auxNames = [...withAux.namedParameters()].map(([n]) => n).filter((n) => n.startsWith('auxiliary_head.'));
+  assert.deepEqual(auxNames, [
+    'auxiliary_head.features.2.weight',
+    'auxiliary_head.features.3.weight',
+    'auxiliary_head.features.3.bias',
+    'auxiliary_head.features.5.weight',
+    'auxiliary_head.features.6.weight',
+    'auxiliary_head.features.6.bias',
+    'auxiliary_head.classifier.weight',
+    'auxiliary_head.classifier.bias',
+  ]);
   withAux.dispose();
   assert.equal(memory().liveTensors, before);
 });
-
-const haveFashion = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
-
-/** A real batch: 8 Fashion-MNIST test images, centre 16x16 crops, when installed; else 8 seeded random 1x16x16 images. */
-function batch(): { x: Tensor; y: Tensor } {
-  if (haveFashion) {
-    const d = loadFashionMnist({ trainLimit: 1, testLimit: 8 });
-    dispose(d.train);
-    const x = tidy(() => d.test.images.slice(2, 6, 22).slice(3, 6, 22).contiguous());
-    d.test.images.dispose();
-    return { x, y: d.test.labels };
-  }
-  manualSeed(0);
-  return { x: randn([8, 1, 16, 16]), y: randint(0, 10, [8]) };
-}
 
 /** Multiply-adds per image of every conv and linear layer in `net`, measured with forward hooks. */
 function hookFlops(net: nn.Module): { total: () => number; remove: () => void } {
@@ -187,8 +204,8 @@ function hookFlops(net: nn.Module): { total: () => number; remove: () => void } 
 }
 
 test('100 seeded random DARTS architectures compile, train a step on a real batch, and match the params and FLOPs formulas', () => {
-  const { x, y } = batch();
-  const opts = { input: [1, 16, 16] as [number, number, number], classes: 10, channels: 4, cells: 3 };
+  const { x, y, input } = realBatch();
+  const opts = { input, classes: 10, channels: 4, cells: 3 };
   const base = memory().liveTensors;
   manualSeed(1);
   const archs = darts.sampleMany(100, 2026);
@@ -201,14 +218,7 @@ test('100 seeded random DARTS architectures compile, train a step on a real batc
     const m = darts.measure(arch, opts);
     assert.equal(net.numParameters(), m.params, `params of ${str}`);
     const hooks = hookFlops(net);
-    const { loss, stemGrad, biasGrad, shape } = tidy(() => {
-      const logits = net.call(x) as Tensor;
-      const l = F.crossEntropy(logits, y);
-      l.backward();
-      const params = [...net.parameters()];
-      const g = (t: Tensor) => (t.grad ? t.grad.abs().sum().item() : 0);
-      return { loss: l.item(), stemGrad: g(params[0]), biasGrad: g(params[params.length - 1]), shape: logits.shape };
-    });
+    const { loss, stemGrad, biasGrad, shape } = forwardBackward(net, x, y);
     hooks.remove();
     assert.equal(hooks.total(), m.flops, `flops of ${str}`);
     assert.deepEqual(shape, [x.shape[0], 10]);
@@ -227,7 +237,7 @@ test('the auxiliary head runs on an 8x8 map (32x32 input), only in training mode
   const base = memory().liveTensors;
   const a = darts.sample(11);
   const opts = { input: [1, 32, 32] as [number, number, number], classes: 10, channels: 4, cells: 3, auxiliary: true };
-  const net = new DartsNetwork(a, opts);
+  const net = buildNetwork(a, opts as never) as GraphNetwork;
   assert.equal(net.numParameters(), darts.measure(a, opts).params);
   assert.equal(net.numMainParameters(), darts.measure(a, { ...opts, auxiliary: false }).params);
   manualSeed(4);
@@ -252,25 +262,41 @@ test('the auxiliary head runs on an 8x8 map (32x32 input), only in training mode
 test('cells compute as in the DARTS code: a reduction cell halves the size, the output concatenates 4 nodes', () => {
   const base = memory().liveTensors;
   const a = darts.parse(DARTS_V2);
-  const net = new DartsNetwork(a, { input: [3, 16, 16], channels: 4, cells: 3 }).eval();
+  const g = darts.graph(a, { input: [3, 16, 16], channels: 4, cells: 3 });
+  const node = (name: string) => {
+    const n = g.nodes.find((x) => x.name === name);
+    assert.ok(n, `node ${name}`);
+    return n;
+  };
+  // Cell 0 normal (C=4 -> 16 channels), cells 1 and 2 reduce (C=8, then 16 -> 32 and 64 channels).
+  assert.deepEqual(
+    [0, 1, 2].map((i) => node(`cells.${i}.concat`).shape),
+    [
+      [16, 16, 16],
+      [32, 8, 8],
+      [64, 4, 4],
+    ],
+  );
+  assert.deepEqual(node('cells.0.concat').inputs, [2, 3, 4, 5].map((j) => node(`cells.0.nodes.${j}`).id));
+  // Preprocessing: ReLU-conv1x1-BN, or FactorizedReduce after a reduction cell; cell 0 reads the stem twice.
+  assert.equal(node('cells.0.preprocess0').op, 'relu_conv_bn');
+  assert.deepEqual(node('cells.0.preprocess0').inputs, node('cells.0.preprocess1').inputs);
+  assert.equal(node('cells.1.preprocess0').op, 'relu_conv_bn');
+  assert.equal(node('cells.2.preprocess0').op, 'factorized_reduce');
+  // In a reduction cell, ops on the cell inputs have stride 2 (a skip becomes FactorizedReduce); on nodes, stride 1.
+  assert.deepEqual([node('cells.1._ops.0').op, node('cells.1._ops.0').attrs], ['max_pool', { k: 3, stride: 2, pad: 1 }]);
+  assert.deepEqual([node('cells.1._ops.2').op, node('cells.1._ops.2').attrs.stride, node('cells.1._ops.3').op], ['max_pool', 2, 'identity']);
+  assert.deepEqual(node('cells.1._ops.3').inputs, [node('cells.1.nodes.2').id]);
+  assert.equal(node('cells.0._ops.4').op, 'identity');
+  const skip = darts.graph(darts.parse(DARTS_V2.replace("reduce=[('max_pool_3x3', 0)", "reduce=[('skip_connect', 0)")), { input: [3, 16, 16], channels: 4, cells: 3 });
+  const fr = skip.nodes.find((n) => n.name === 'cells.1._ops.0');
+  assert.deepEqual([fr?.op, fr?.attrs, fr?.shape], ['factorized_reduce', { out: 8 }, [8, 8, 8]]);
+  // Every cell's nodes are drawn in their cell's group.
+  for (const n of g.nodes) if (n.name.startsWith('cells.')) assert.equal(n.group, `cell ${n.name.split('.')[1]}`, n.name);
+  const net = compileGraph(g).eval();
   manualSeed(6);
   const x = randn([2, 3, 16, 16]);
-  const shapes = tidy(() => {
-    const out: number[][] = [];
-    let s0 = net.stem.call(x) as Tensor;
-    let s1 = s0;
-    for (const cell of net.cells) {
-      [s0, s1] = [s1, cell.call(s0, s1) as Tensor];
-      out.push(s1.shape);
-    }
-    return out;
-  });
-  // Cell 0 normal (C=4 -> 16 channels), cells 1 and 2 reduce (C=8, then 16 -> 32 and 64 channels).
-  assert.deepEqual(shapes, [
-    [2, 16, 16, 16],
-    [2, 32, 8, 8],
-    [2, 64, 4, 4],
-  ]);
+  assert.deepEqual(tidy(() => (net.call(x) as Tensor).shape), [2, 10]);
   net.dispose();
   x.dispose();
   assert.equal(memory().liveTensors, base);
@@ -282,18 +308,26 @@ test('cell wiring: each op reads the node its genotype pair names; FactorizedRed
   const g = parseGenotype(
     "Genotype(normal=[('skip_connect', 0), ('skip_connect', 1), ('skip_connect', 0), ('skip_connect', 2), ('skip_connect', 1), ('skip_connect', 3), ('skip_connect', 4), ('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
   );
-  const cell = new DartsCell(g.normal, 3, 5, 4, false, false).eval();
+  // The cell reads s0 = the input (3 channels) and s1 = a 1x1 conv of it (5 channels), at C=4.
+  const b = new GraphBuilder([3, 6, 6], 'test');
+  const s1 = b.add('conv', b.input, { out: 5, k: 1 }, 'pre');
+  const out = b.scope('cell', () => addCell(b, b.input, s1, { edges: g.normal, concat: [2, 3, 4, 5], c: 4, reduction: false, reductionPrev: false }, dartsOpBuilder));
+  const cell = compileGraph(b.output('logits', out).build()).eval();
+  const mod = (name: string) => {
+    const m = [...cell.namedModules()].find(([n]) => n === name)?.[1];
+    assert.ok(m, `module ${name}`);
+    return m;
+  };
   manualSeed(8);
   const s0 = randn([2, 3, 6, 6]);
-  const s1 = randn([2, 5, 6, 6]);
   const err = tidy(() => {
-    const p0 = cell.preprocess0.call(s0) as Tensor;
-    const p1 = cell.preprocess1.call(s1);
+    const p0 = mod('cell.preprocess0').call(s0) as Tensor;
+    const p1 = mod('cell.preprocess1').call(mod('pre').call(s0) as Tensor) as Tensor;
     const n2 = p0.add(p1);
     const n3 = p0.add(n2);
     const n4 = p1.add(n3);
     const n5 = n2.add(n4);
-    return (cell.call(s0, s1) as Tensor).sub(cat([n2, n3, n4, n5], 1)).abs().max().item();
+    return (cell.call(s0) as Tensor).sub(cat([n2, n3, n4, n5], 1)).abs().max().item();
   });
   assert.ok(err < 1e-6, `cell output differs by ${err}`);
   // FactorizedReduce in eval mode with fresh statistics: BN divides by sqrt(1 + eps).
@@ -309,6 +343,6 @@ test('cell wiring: each op reads the node its genotype pair names; FactorizedRed
   });
   assert.ok(err2 < 1e-5, `FactorizedReduce differs by ${err2}`);
   for (const m of [cell, fr]) m.dispose();
-  dispose([s0, s1]);
+  s0.dispose();
   assert.equal(memory().liveTensors, base);
 });

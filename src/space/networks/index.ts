@@ -9,7 +9,6 @@ import { getSpace } from '../registry.js';
 import type { NetworkOptions } from '../space.js';
 import { buildChain } from './chain.js';
 import { compileGraph } from './compile.js';
-import { buildDarts } from './darts.js';
 import { buildMultiBranch } from './multibranch.js';
 import { buildNb101 } from './nb101.js';
 
@@ -17,7 +16,6 @@ const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => 
   ['nb101', buildNb101],
   ['chain', buildChain],
   ['multibranch', buildMultiBranch],
-  ['darts', buildDarts],
 ]);
 
 /**
@@ -33,9 +31,8 @@ export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Mod
 }
 
 export { ChainNetwork, SepConvBNReLU, StridedConvBNReLU, buildChain, chainLayer } from './chain.js';
-export { AuxiliaryHeadCIFAR, DartsCell, DartsNetwork, DartsReLUConvBN, DilConv, FactorizedReduce, SepConv, buildDarts, dartsOp } from './darts.js';
 export { MultiBranchNetwork, buildMultiBranch } from './multibranch.js';
 export { ConvBNReLU, Nb101Cell, Nb101Network, buildNb101 } from './nb101.js';
-export { AuxiliaryHeadCIFAR as AuxHeadCIFAR, ConvBNAct, ResNetBasicBlock } from './blocks.js';
+export { AuxiliaryHeadCIFAR, ConvBNAct, DilConv, FactorizedReduce, ResNetBasicBlock, SepConv } from './blocks.js';
 export { GraphNetwork, compileGraph } from './compile.js';
 export { ReLUConvBN } from './ops.js';

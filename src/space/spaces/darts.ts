@@ -17,13 +17,17 @@
  * node order; concat also as `range(2, 6)`, as the DARTS code prints it). The printer lists each
  * node's inputs in increasing order, so printing is canonical.
  *
- * The network (built by `networks/darts.ts`; measured here by formula) is DARTS's evaluation
- * network `NetworkCIFAR` (model.py, operations.py): see {@link DartsSpace.measure}.
+ * The network is DARTS's evaluation network `NetworkCIFAR` (model.py, operations.py) as a typed
+ * graph ({@link DartsSpace.graph}); `networks/compile.ts` turns it into a module and `measure`
+ * (from the base class) counts its parameters and FLOPs. The cell-network skeleton
+ * ({@link cellNetworkGraph}, {@link addCell}) is shared with the NASNet space.
  * @module
  */
 import type { Architecture } from '../architecture.js';
 import { type Decision, categorical, inputChoice } from '../decisions.js';
+import { GraphBuilder, type NetGraph } from '../graph/graph.js';
 import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions } from '../space.js';
+import { GENOTYPE_CELLS, type Genotype, type GenotypeEdge, readGenotype, writeGenotype } from './genotype.js';
 
 /** The 8 DARTS ops (the search-time mixed op), in the DARTS code's order. */
 export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
@@ -32,7 +36,7 @@ export const DARTS_GENOTYPE_OPS = DARTS_OPS.slice(1) as readonly DartsOp[];
 export type DartsOp = Exclude<(typeof DARTS_OPS)[number], 'none'>;
 
 /** The two cell types, in genotype order. */
-export const DARTS_CELLS = ['normal', 'reduce'] as const;
+export const DARTS_CELLS = GENOTYPE_CELLS;
 export type DartsCellType = (typeof DARTS_CELLS)[number];
 /** The intermediate nodes of a cell (0 and 1 are its inputs). */
 export const DARTS_NODES = [2, 3, 4, 5] as const;
@@ -40,22 +44,17 @@ export const DARTS_NODES = [2, 3, 4, 5] as const;
 export const DARTS_CONCAT: readonly number[] = Object.freeze([2, 3, 4, 5]);
 
 /** One node's input: `[op, source node]`. */
-export type DartsEdge = readonly [DartsOp, number];
+export type DartsEdge = GenotypeEdge<DartsOp>;
 /** A genotype: per cell, 8 edges (two per node, nodes 2..5 in order) and the concatenated nodes. */
-export interface DartsGenotype {
-  normal: DartsEdge[];
-  normal_concat: number[];
-  reduce: DartsEdge[];
-  reduce_concat: number[];
-}
+export type DartsGenotype = Genotype<DartsOp>;
 
-/** Network settings; the auxiliary head is off unless asked for. */
+/** Network settings of a cell space; the auxiliary head is off unless asked for. */
 export interface DartsNetworkOptions extends NetworkOptions {
-  /** Add DARTS's `AuxiliaryHeadCIFAR` after the second reduction cell (counted in `measure`, built by the network). */
+  /** Add DARTS's `AuxiliaryHeadCIFAR` (output `aux`) after the second reduction cell: counted in `measure().params`, not in `mainParams`. */
   auxiliary?: boolean;
 }
 
-/** Network settings with DARTS's CIFAR evaluation defaults filled in. */
+/** Network settings of a cell space with the defaults filled in. */
 export interface DartsConfig {
   input: [number, number, number];
   classes: number;
@@ -79,31 +78,42 @@ const auxPooled = (s: number) => Math.floor((s - 5) / 3) + 1;
 
 /** Fills in the defaults (3x32x32, 10 classes, C=36, 20 cells, no auxiliary head) and checks them (throws {@link ArchitectureError}). */
 export function dartsConfig(o: DartsNetworkOptions = {}): DartsConfig {
+  return cellNetworkConfig('darts', o, { channels: 36, cells: 20 }, (cells) => dartsReductionCells(cells).length);
+}
+
+/**
+ * Fills in a cell space's network defaults (3x32x32 input, 10 classes, no auxiliary head, and
+ * `defaults`) and checks them: `reductions(cells)` stride-2 reduction cells need height and width
+ * divisible by 2 per reduction (FactorizedReduce halves even sizes), and the auxiliary head,
+ * which reads the last reduction cell, an 8x8 to 10x10 map. Throws {@link ArchitectureError}
+ * naming `space` and the problem.
+ */
+export function cellNetworkConfig(space: string, o: DartsNetworkOptions, defaults: { channels: number; cells: number }, reductions: (cells: number) => number): DartsConfig {
   const c: DartsConfig = {
     input: o.input ?? [3, 32, 32],
     classes: o.classes ?? 10,
-    channels: o.channels ?? 36,
-    cells: o.cells ?? 20,
+    channels: o.channels ?? defaults.channels,
+    cells: o.cells ?? defaults.cells,
     auxiliary: o.auxiliary ?? false,
   };
   const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
   if (!Array.isArray(c.input) || c.input.length !== 3 || !c.input.every(posInt))
-    throw new ArchitectureError(`darts: input must be three positive integers CxHxW, got ${Array.isArray(c.input) ? c.input.join('x') : String(c.input)}`);
-  if (!posInt(c.classes)) throw new ArchitectureError(`darts: classes must be a positive integer, got ${c.classes}`);
-  if (!posInt(c.channels)) throw new ArchitectureError(`darts: channels must be a positive integer, got ${c.channels}`);
-  if (!posInt(c.cells)) throw new ArchitectureError(`darts: cells must be a positive integer, got ${c.cells}`);
-  const r = dartsReductionCells(c.cells).length;
+    throw new ArchitectureError(`${space}: input must be three positive integers CxHxW, got ${Array.isArray(c.input) ? c.input.join('x') : String(c.input)}`);
+  if (!posInt(c.classes)) throw new ArchitectureError(`${space}: classes must be a positive integer, got ${c.classes}`);
+  if (!posInt(c.channels)) throw new ArchitectureError(`${space}: channels must be a positive integer, got ${c.channels}`);
+  if (!posInt(c.cells)) throw new ArchitectureError(`${space}: cells must be a positive integer, got ${c.cells}`);
+  const r = reductions(c.cells);
   const [, h, w] = c.input;
   const m = 2 ** r;
   if (h % m || w % m)
     throw new ArchitectureError(
-      `darts: input ${c.input.join('x')} is too small or odd for the ${r} stride-2 reduction cell(s): height and width must be multiples of ${m} (FactorizedReduce needs even sizes)`,
+      `${space}: input ${c.input.join('x')} is too small or odd for the ${r} stride-2 reduction cell(s): height and width must be multiples of ${m} (FactorizedReduce needs even sizes)`,
     );
   if (c.auxiliary) {
     const s = [h / m, w / m];
     if (s.some((x) => x < 5 || auxPooled(x) !== 2))
       throw new ArchitectureError(
-        `darts: the auxiliary head (AuxiliaryHeadCIFAR) needs an 8x8 to 10x10 feature map after the last reduction, got ${s.join('x')} (input ${c.input.join('x')})`,
+        `${space}: the auxiliary head (AuxiliaryHeadCIFAR) needs an 8x8 to 10x10 feature map after the last reduction, got ${s.join('x')} (input ${c.input.join('x')})`,
       );
   }
   return c;
@@ -114,126 +124,15 @@ export const dartsDecisionNames = (cell: DartsCellType, j: number) => ({ inputs:
 
 // ---- the genotype text --------------------------------------------------------------------
 
-type Tok = { t: 'id' | 'int' | 'str' | 'p' | 'bad'; v: string; at: number };
-
-function tokenize(s: string, fail: (why: string) => never): Tok[] {
-  const out: Tok[] = [];
-  let i = 0;
-  while (i < s.length) {
-    const ch = s[i];
-    if (/\s/.test(ch)) {
-      i++;
-      continue;
-    }
-    if ('()[],='.includes(ch)) {
-      out.push({ t: 'p', v: ch, at: i });
-      i++;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      const end = s.indexOf(ch, i + 1);
-      if (end < 0) {
-        // Reported where the parser reaches it: an earlier missing quote is the likelier mistake.
-        out.push({ t: 'bad', v: s.slice(i), at: i });
-        break;
-      }
-      out.push({ t: 'str', v: s.slice(i + 1, end), at: i });
-      i = end + 1;
-      continue;
-    }
-    const m = /^(?:[A-Za-z_][A-Za-z0-9_]*|-?\d+)/.exec(s.slice(i));
-    if (!m) fail(`unexpected character '${ch}' at character ${i + 1}`);
-    const word = (m as RegExpExecArray)[0];
-    out.push({ t: /^-?\d/.test(word) ? 'int' : 'id', v: word, at: i });
-    i += word.length;
-  }
-  return out;
-}
-
-const KEYS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
+const EXAMPLE = "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])";
 
 /**
- * Reads genotype text strictly (see the module comment). Syntax errors name the character
+ * Reads genotype text strictly (syntax: `spaces/genotype.ts`). Syntax errors name the character
  * position; errors of meaning name the cell and node. Returns the pairs as written (not sorted).
  */
 export function parseGenotype(text: string): DartsGenotype {
-  if (typeof text !== 'string') throw new ArchitectureError('darts: expected a genotype string');
-  const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  const fail = (why: string): never => {
-    throw new ArchitectureError(
-      `darts: malformed genotype '${short.replace(/\s+/g, ' ')}': ${why} (expected e.g. Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5]))`,
-    );
-  };
-  const s = text.trim();
-  if (!s) fail('it is empty');
-  const toks = tokenize(s, fail);
-  let k = 0;
-  const where = () =>
-    k >= toks.length ? 'at the end' : toks[k].t === 'bad' ? `at character ${toks[k].at + 1} (an unterminated string starts there)` : `at character ${toks[k].at + 1} ('${toks[k].v}')`;
-  const peek = (v: string) => k < toks.length && toks[k].t === 'p' && toks[k].v === v;
-  const expect = (v: string, what = `'${v}'`) => {
-    if (!peek(v)) fail(`expected ${what} ${where()}`);
-    k++;
-  };
-  const int = (what: string): number => {
-    if (k >= toks.length || toks[k].t !== 'int') fail(`expected ${what} (an integer) ${where()}`);
-    return Number(toks[k++].v);
-  };
-  /** `[x, y, ...]` with an optional trailing comma. */
-  const list = <T>(item: () => T, what: string): T[] => {
-    expect('[', `'[' starting ${what}`);
-    const items: T[] = [];
-    while (!peek(']')) {
-      items.push(item());
-      if (peek(',')) k++;
-      else if (!peek(']')) fail(`expected ',' or ']' in ${what} ${where()}`);
-    }
-    k++;
-    return items;
-  };
-  if (k >= toks.length || toks[k].t !== 'id' || toks[k].v !== 'Genotype') fail(`it must start with 'Genotype(', found '${toks[0].v}'`);
-  k++;
-  expect('(', "'(' after 'Genotype'");
-  const got: Partial<Record<(typeof KEYS)[number], unknown>> = {};
-  while (!peek(')')) {
-    if (k >= toks.length) fail("missing ')' at the end");
-    if (toks[k].t !== 'id') fail(`expected a field name (${KEYS.join(', ')}) ${where()}`);
-    const key = toks[k].v as (typeof KEYS)[number];
-    if (!KEYS.includes(key)) fail(`unknown field '${key}' (fields: ${KEYS.join(', ')})`);
-    if (key in got) fail(`field '${key}' is given twice`);
-    k++;
-    expect('=', `'=' after '${key}'`);
-    if (key === 'normal' || key === 'reduce') {
-      got[key] = list(() => {
-        expect('(', `'(' starting an ('op', input) pair of ${key}`);
-        if (k >= toks.length || toks[k].t !== 'str') fail(`expected an op name in quotes ${where()} in ${key}`);
-        const opAt = toks[k].at + 1;
-        const op = toks[k++].v;
-        if (!/^\w+$/.test(op)) fail(`the op name at character ${opAt} in ${key}, '${op.length > 30 ? `${op.slice(0, 27)}...` : op}', is not a plain name (a closing quote missing?)`);
-        expect(',', `',' after op '${op}' in ${key}`);
-        const idx = int(`the input node of op '${op}' in ${key}`);
-        expect(')', `')' closing the pair ('${op}', ${idx}) in ${key}`);
-        return [op, idx] as const;
-      }, key);
-    } else if (k < toks.length && toks[k].t === 'id' && toks[k].v === 'range') {
-      k++;
-      expect('(', "'(' after 'range'");
-      const a = int('the start of range()');
-      expect(',', "',' in range(start, stop)");
-      const b = int('the stop of range()');
-      expect(')', "')' closing range()");
-      got[key] = Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
-    } else {
-      got[key] = list(() => int(`a node index in ${key}`), key);
-    }
-    if (peek(',')) k++;
-    else if (!peek(')')) fail(`expected ',' or ')' ${where()}`);
-  }
-  k++;
-  if (k < toks.length) fail(`unexpected text after the closing ')' ${where()}`);
-  for (const key of KEYS) if (!(key in got)) fail(`field '${key}' is missing`);
-
-  const g = got as { normal: [string, number][]; reduce: [string, number][]; normal_concat: number[]; reduce_concat: number[] };
+  const g = readGenotype(text, { space: 'darts', example: EXAMPLE });
+  const { fail } = g;
   for (const cell of DARTS_CELLS) {
     const pairs = g[cell];
     if (pairs.length !== 8) fail(`${cell} has ${pairs.length} ('op', input) pair(s); need 8 (two for each of the nodes 2 to 5)`);
@@ -248,47 +147,129 @@ export function parseGenotype(text: string): DartsGenotype {
       const b = pairs[2 * (j - 2) + 1][1];
       if (a === b) fail(`${cell} node ${j} reads node ${a} twice (a node reads two distinct earlier nodes)`);
     }
-    const concat = g[`${cell}_concat`];
+    const concat = g[`${cell}_concat`] as number[];
     if (concat.length !== 4 || concat.some((x, i) => x !== DARTS_CONCAT[i]))
       fail(`${cell}_concat is [${concat.join(', ')}]; this space concatenates all intermediate nodes: [2, 3, 4, 5] or range(2, 6)`);
   }
   return {
     normal: g.normal as unknown as DartsEdge[],
-    normal_concat: [...g.normal_concat],
+    normal_concat: [...(g.normal_concat as number[])],
     reduce: g.reduce as unknown as DartsEdge[],
-    reduce_concat: [...g.reduce_concat],
+    reduce_concat: [...(g.reduce_concat as number[])],
   };
 }
 
 /** Writes a genotype as Python's namedtuple repr (concat as lists). */
 export function formatGenotype(g: DartsGenotype): string {
-  const edges = (es: readonly DartsEdge[]) => `[${es.map(([op, i]) => `('${op}', ${i})`).join(', ')}]`;
-  return `Genotype(normal=${edges(g.normal)}, normal_concat=[${g.normal_concat.join(', ')}], reduce=${edges(g.reduce)}, reduce_concat=[${g.reduce_concat.join(', ')}])`;
+  return writeGenotype(g);
 }
 
-// ---- measures ------------------------------------------------------------------------------
+// ---- the network, shared with other cell spaces ----------------------------------------------
 
-/** Parameters and multiply-adds of one op with `c` channels, stride `stride`, on an output of `hw` pixels (a reduce-cell skip is FactorizedReduce). */
-export function dartsOpMeasures(op: DartsOp, c: number, stride: number, hw: number): Measures {
-  const k = op.endsWith('5x5') ? 25 : 9;
+/**
+ * Adds one op of a cell reading node `x` (`c` channels in and out, `stride` 1 or 2) as node
+ * `name` of the current scope, and returns the node that holds its result.
+ */
+export type CellOpBuilder = (g: GraphBuilder, op: string, x: number, c: number, stride: number, name: string) => number;
+
+/** DARTS's `OPS[op](C, stride, affine=True)` (operations.py): a reduce-cell skip is FactorizedReduce; pools pad 1 (average pooling does not count the padding). */
+export const dartsOpBuilder: CellOpBuilder = (g, op, x, c, stride, name) => {
   switch (op) {
+    case 'max_pool_3x3':
+      return g.add('max_pool', x, { k: 3, stride, pad: 1 }, name);
+    case 'avg_pool_3x3':
+      return g.add('avg_pool', x, { k: 3, stride, pad: 1, countPad: false }, name);
+    case 'skip_connect':
+      return stride === 1 ? g.add('identity', x, {}, name) : g.add('factorized_reduce', x, { out: c }, name);
     case 'sep_conv_3x3':
     case 'sep_conv_5x5':
-      // Two (depthwise kxk, pointwise 1x1, BN) blocks.
-      return { params: 2 * (c * k + c * c + 2 * c), flops: 2 * (c * k + c * c) * hw };
+      return g.add('sep_conv', x, { out: c, k: op.endsWith('5x5') ? 5 : 3, stride }, name);
     case 'dil_conv_3x3':
     case 'dil_conv_5x5':
-      return { params: c * k + c * c + 2 * c, flops: (c * k + c * c) * hw };
-    case 'skip_connect':
-      return stride === 1 ? { params: 0, flops: 0 } : factorizedReduce(c, c, hw);
+      return g.add('dil_conv', x, { out: c, k: op.endsWith('5x5') ? 5 : 3, stride, dil: 2 }, name);
     default:
-      return { params: 0, flops: 0 };
+      throw new ArchitectureError(`darts: unknown op '${op}' (ops: ${DARTS_GENOTYPE_OPS.join(', ')})`);
   }
+};
+
+/**
+ * Adds one cell (`Cell` in DARTS's model.py) in the builder's current scope: `preprocess0` (ReLU-conv1x1-BN,
+ * or FactorizedReduce when the previous cell reduced) on `s0` and `preprocess1` (ReLU-conv1x1-BN)
+ * on `s1`, both to `c` channels; then node j = 2, 3, ... sums its two ops (`_ops.<k>`, pair k of
+ * `edges`; stride 2 on nodes 0 and 1 in a reduction cell) as `nodes.<j>`; the output concatenates
+ * the nodes `concat` names (`concat`). Returns the output's node.
+ */
+export function addCell(
+  g: GraphBuilder,
+  s0: number,
+  s1: number,
+  cell: { edges: readonly GenotypeEdge[]; concat: readonly number[]; c: number; reduction: boolean; reductionPrev: boolean },
+  addOp: CellOpBuilder,
+): number {
+  const { c, reduction, edges } = cell;
+  const p0 = cell.reductionPrev ? g.add('factorized_reduce', s0, { out: c }, 'preprocess0') : g.add('relu_conv_bn', s0, { out: c, k: 1 }, 'preprocess0');
+  const states = [p0, g.add('relu_conv_bn', s1, { out: c, k: 1 }, 'preprocess1')];
+  for (let k = 0; k < edges.length; k += 2) {
+    const terms = [k, k + 1].map((e) => {
+      const [op, idx] = edges[e];
+      return addOp(g, op, states[idx], c, reduction && idx < 2 ? 2 : 1, `_ops.${e}`);
+    });
+    states.push(g.add('add', terms, {}, `nodes.${states.length}`));
+  }
+  return g.add(
+    'concat',
+    cell.concat.map((j) => states[j]),
+    {},
+    'concat',
+  );
 }
-/** FactorizedReduce(cin, cout): two 1x1 stride-2 convs to cout/2 each, concatenated, then BN. */
-function factorizedReduce(cin: number, cout: number, hw: number): Measures {
-  const half = Math.floor(cout / 2);
-  return { params: 2 * cin * half + 2 * cout, flops: 2 * cin * half * hw };
+
+/**
+ * The graph of a cell network in DARTS's `NetworkCIFAR` layout: stem conv3x3 (in -> 3C, no bias)
+ * `stem.0` + BN `stem.1`; then cells `cells.<i>` (drawing group `cell <i>`) of type
+ * `reduction[i] ? 'reduce' : 'normal'`; a reduction cell doubles the channels and halves the size;
+ * cell i reads the outputs of cells i-2 and i-1 (the stem for both at first). With
+ * `cfg.auxiliary`, DARTS's auxiliary head `auxiliary_head` (output `aux`) reads cell `auxCell`'s
+ * output. Then (with `finalRelu`, a ReLU `lastact`) global average pooling `global_pooling` and
+ * the linear `classifier`.
+ */
+export function cellNetworkGraph(o: {
+  space: string;
+  cfg: DartsConfig;
+  genotype: Genotype;
+  reduction: readonly boolean[];
+  auxCell: number;
+  addOp: CellOpBuilder;
+  finalRelu?: boolean;
+}): NetGraph {
+  const { cfg, genotype } = o;
+  const g = new GraphBuilder(cfg.input, o.space);
+  const cStem = DARTS_STEM_MULTIPLIER * cfg.channels;
+  const stem = g.chain(g.input, [
+    ['conv', { out: cStem, k: 3 }, 'stem.0'],
+    ['bn', {}, 'stem.1'],
+  ]);
+  let [s0, s1] = [stem, stem];
+  let c = cfg.channels;
+  let reductionPrev = false;
+  let aux: number | undefined;
+  o.reduction.forEach((reduction, i) => {
+    if (reduction) c *= 2;
+    const type = reduction ? 'reduce' : 'normal';
+    const cell = { edges: genotype[type], concat: genotype[`${type}_concat`], c, reduction, reductionPrev };
+    const out = g.scope(`cells.${i}`, () => addCell(g, s0, s1, cell, o.addOp), `cell ${i}`);
+    [s0, s1] = [s1, out];
+    reductionPrev = reduction;
+    if (i === o.auxCell && cfg.auxiliary) aux = g.add('aux_head_cifar', out, { classes: cfg.classes }, 'auxiliary_head');
+  });
+  let x = o.finalRelu ? g.add('act', s1, { fn: 'relu' }, 'lastact') : s1;
+  x = g.chain(x, [
+    ['global_avg_pool', {}, 'global_pooling'],
+    ['linear', { out: cfg.classes }, 'classifier'],
+  ]);
+  g.output('logits', x);
+  if (aux !== undefined) g.output('aux', aux);
+  return g.build();
 }
 
 // ---- the space -----------------------------------------------------------------------------
@@ -365,64 +346,23 @@ export class DartsSpace extends DecisionSpace {
   }
 
   /**
-   * Parameters and multiply-adds of DARTS's `NetworkCIFAR`, by formula. Stem: conv3x3 (in -> 3C,
-   * no bias) + BN. Cells i = 0..N-1; cells N//3 and 2N//3 are reduction cells, which double the
-   * channels and halve the size; each cell preprocesses its inputs s0 (FactorizedReduce when the
-   * previous cell reduced, else ReLU-conv1x1-BN) and s1 (ReLU-conv1x1-BN) to C channels, applies
-   * its ops (stride 2 on nodes 0 and 1 in a reduction cell) and concatenates nodes 2..5 (4C
-   * channels). Then global average pooling and a linear classifier. With `auxiliary`, adds
-   * `AuxiliaryHeadCIFAR` on cell 2N//3's output (ReLU, avgpool 5/3, conv1x1 -> 128, BN, ReLU,
-   * conv2x2 -> 768, BN, ReLU, linear). All batch norms are affine (2 parameters per channel).
-   * FLOPs count the multiply-adds of convolutions and linear layers (no biases, batch norm, ReLU,
-   * pooling or sums), per image.
+   * DARTS's `NetworkCIFAR` as a typed graph (see {@link cellNetworkGraph}), with DARTS's CIFAR
+   * evaluation settings by default (C=36, 20 cells, 3x32x32, 10 classes): cells N//3 and 2N//3
+   * reduce; module names follow model.py (`stem`, `cells.<i>.preprocess0/1`,
+   * `cells.<i>._ops.<k>`, `auxiliary_head`, `classifier`), so a state dict converted from a DARTS
+   * checkpoint lines up. Drop-path is omitted. The auxiliary head, when asked for, reads cell 2N//3.
    */
-  override measure(arch: Architecture, o: DartsNetworkOptions = {}): Measures {
-    const g = this.genotype(arch);
+  override graph(arch: Architecture, o: DartsNetworkOptions = {}): NetGraph {
+    const genotype = this.genotype(arch);
     const cfg = dartsConfig(o);
-    const [cin, h0, w0] = cfg.input;
-    const C = cfg.channels;
     const reductions = dartsReductionCells(cfg.cells);
-    const cStem = DARTS_STEM_MULTIPLIER * C;
-    let params = 9 * cin * cStem + 2 * cStem;
-    let flops = 9 * cin * cStem * h0 * w0;
-    let cPP = cStem;
-    let cP = cStem;
-    let cCur = C;
-    let h = h0;
-    let w = w0;
-    let reductionPrev = false;
-    let aux: { c: number; h: number; w: number } | null = null;
-    for (let i = 0; i < cfg.cells; i++) {
-      const reduction = reductions.includes(i);
-      if (reduction) cCur *= 2;
-      const hwIn = h * w; // spatial size of s1 (and of s0 after preprocessing)
-      const pre0 = reductionPrev ? factorizedReduce(cPP, cCur, hwIn) : { params: cPP * cCur + 2 * cCur, flops: cPP * cCur * hwIn };
-      params += pre0.params + cP * cCur + 2 * cCur;
-      flops += pre0.flops + cP * cCur * hwIn;
-      const ho = reduction ? h / 2 : h;
-      const wo = reduction ? w / 2 : w;
-      for (const [op, idx] of reduction ? g.reduce : g.normal) {
-        const stride = reduction && idx < 2 ? 2 : 1;
-        const m = dartsOpMeasures(op, cCur, stride, ho * wo);
-        params += m.params;
-        flops += m.flops;
-      }
-      h = ho;
-      w = wo;
-      reductionPrev = reduction;
-      cPP = cP;
-      cP = DARTS_CONCAT.length * cCur;
-      if (i === dartsAuxCell(cfg.cells)) aux = { c: cP, h, w };
-    }
-    params += cP * cfg.classes + cfg.classes;
-    flops += cP * cfg.classes;
-    if (cfg.auxiliary && aux) {
-      const ph = auxPooled(aux.h);
-      const pw = auxPooled(aux.w);
-      params += aux.c * 128 + 2 * 128 + 128 * 768 * 4 + 2 * 768 + 768 * cfg.classes + cfg.classes;
-      flops += aux.c * 128 * ph * pw + 128 * 768 * 4 * (ph - 1) * (pw - 1) + 768 * cfg.classes;
-    }
-    return { params, flops };
+    const reduction = Array.from({ length: cfg.cells }, (_, i) => reductions.includes(i));
+    return cellNetworkGraph({ space: 'darts', cfg, genotype, reduction, auxCell: dartsAuxCell(cfg.cells), addOp: dartsOpBuilder });
+  }
+
+  /** Parameters, FLOPs and activation memory from {@link graph} (`params` counts the auxiliary head when asked for; `mainParams` never does). */
+  override measure(arch: Architecture, o: DartsNetworkOptions = {}): Measures {
+    return super.measure(arch, o);
   }
 }
 
