@@ -15,7 +15,7 @@
  * @module
  */
 import type { SearchSpace } from '../space/space.js';
-import type { Strategy } from '../strategy/strategy.js';
+import type { OptionSpec, Strategy } from '../strategy/strategy.js';
 import type { TabularEstimator } from './estimator.js';
 
 /** A strategy that misbehaves under the harness (asks too much, or stalls). */
@@ -113,6 +113,28 @@ export function runStrategy(strategy: Strategy, estimator: TabularEstimator, see
     }
   }
   return trace;
+}
+
+/**
+ * Fidelity options for a multi-fidelity strategy, filled in from the table where the user gave
+ * none: `maxFidelity` is the objective's fidelity, and `minFidelity` the metric's smallest
+ * recorded fidelity (lowered to `maxFidelity / eta` when that is smaller, so that the strategy has
+ * two rungs at least). Only options the strategy declares (`specs`) are filled; the returned
+ * object is a copy of `given` with them added.
+ */
+export function withTableFidelities(specs: readonly OptionSpec[], given: Record<string, unknown>, estimator: TabularEstimator): Record<string, unknown> {
+  const out = { ...given };
+  const has = (name: string) => specs.some((s) => s.name === name);
+  const full = estimator.fullFidelity;
+  if (full === undefined) return out;
+  if (has('maxFidelity') && out.maxFidelity === undefined) out.maxFidelity = full;
+  const max = typeof out.maxFidelity === 'number' ? out.maxFidelity : full;
+  if (has('minFidelity') && out.minFidelity === undefined) {
+    const etaSpec = specs.find((s) => s.name === 'eta');
+    const eta = typeof out.eta === 'number' ? out.eta : typeof etaSpec?.default === 'number' ? etaSpec.default : 3;
+    out.minFidelity = Math.min(estimator.fidelities[0] ?? max, max / eta);
+  }
+  return out;
 }
 
 /** Mean and sample standard deviation (n - 1; 0 for one value) of the non-NaN values, and their count. */

@@ -260,7 +260,7 @@ export class BenchmarkTable {
       } catch {
         text = arch.key;
       }
-      throw new BenchmarkTableError(`${this.source}: architecture '${text}' is not in the table (${this.size} rows)`);
+      throw new BenchmarkTableError(`${this.source}: architecture '${text}' is not in the table (${this.size} row${this.size === 1 ? '' : 's'})`);
     }
     return r;
   }

@@ -7,7 +7,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TabularEstimator } from '../../bench/estimator.js';
-import { type BenchmarkResult, runBenchmark, type Stat } from '../../bench/harness.js';
+import { type BenchmarkResult, runBenchmark, type Stat, withTableFidelities } from '../../bench/harness.js';
 import { BenchmarkTable } from '../../bench/table.js';
 import { getSpace } from '../../space/registry.js';
 import type { SearchSpace } from '../../space/space.js';
@@ -133,20 +133,32 @@ function setup(o: BenchOptions): { space: SearchSpace; estimator: TabularEstimat
   return { space, estimator };
 }
 
-/** A maker of strategy `name` per seed; creates the first one now so unknown names and bad options fail before any run. */
-function strategyMaker(name: string, space: SearchSpace, options: Record<string, unknown>, o: BenchOptions, estimator: TabularEstimator): (seed: number) => Strategy {
+/**
+ * A maker of strategy `name` per seed, with its complete options (multi-fidelity strategies get
+ * their fidelity range from the table unless given); creates the first one now so that unknown
+ * names and bad options fail before any run.
+ */
+function strategyMaker(name: string, space: SearchSpace, given: Record<string, unknown>, o: BenchOptions, estimator: TabularEstimator): { make: (seed: number) => Strategy; options: Record<string, unknown> } {
+  const f = factory(name);
+  let options = given;
   let first: Strategy | undefined;
-  try {
-    const f = getStrategyFactory(name);
-    if (f.multiFidelity && estimator.fullFidelity === undefined) {
-      throw new UsageError(`strategy '${name}' is multi-fidelity, but the objective '${estimator.objective}' has no fidelity (name columns metric@fidelity)`);
+  if (f.multiFidelity) {
+    if (estimator.fullFidelity === undefined) {
+      throw new UsageError(`strategy '${name}' is multi-fidelity, but the objective '${estimator.objective}' has no fidelity (name the columns metric@fidelity)`);
     }
+    options = withTableFidelities(f.options, given, estimator);
+    if (estimator.fidelities.length < 2 && !o.quiet) {
+      process.stderr.write(`loom: note: the table has only fidelity ${estimator.fullFidelity} of '${estimator.metric}', so ${name}'s lower-fidelity asks read it at full cost\n`);
+    }
+  }
+  try {
+    options = resolveOptions(name, f.options, options);
     first = createStrategy(name, space, o.seed, options);
   } catch (e) {
     if (e instanceof StrategyError) throw new UsageError(e.message);
     throw e;
   }
-  return (seed: number) => {
+  const make = (seed: number) => {
     if (first && seed === o.seed) {
       const s = first;
       first = undefined;
@@ -154,16 +166,17 @@ function strategyMaker(name: string, space: SearchSpace, options: Record<string,
     }
     return createStrategy(name, space, seed, options);
   };
+  return { make, options };
 }
 
-function runOne(name: string, options: Record<string, unknown>, space: SearchSpace, estimator: TabularEstimator, o: BenchOptions): BenchmarkResult {
-  const make = strategyMaker(name, space, options, o, estimator);
+function runOne(name: string, given: Record<string, unknown>, space: SearchSpace, estimator: TabularEstimator, o: BenchOptions): BenchmarkResult {
+  const { make, options } = strategyMaker(name, space, given, o, estimator);
   const bar = new Progress({ total: o.seeds, label: name, unit: 'seed', silent: !!o.quiet || o.seeds < 2 });
   try {
     return runBenchmark({
       strategy: name,
       make,
-      options: resolveOptions(name, getStrategyFactory(name).options, options),
+      options,
       estimator,
       report: o.report,
       queries: o.queries,
