@@ -6,7 +6,6 @@
  */
 export * from './architecture.js';
 export * from './decisions.js';
-export * from './draw/index.js';
 export * from './graph/graph.js';
 export * from './graph/measure.js';
 export * from './graph/ops.js';
@@ -23,8 +22,9 @@ export {
   type ChainType,
   chain,
   chainConfig,
+  chainLayerGraph,
   formatLayer,
-  layerMeasures,
+  layerChannels,
   parseLayer,
   scaledFilters,
 } from './spaces/chain.js';
@@ -53,9 +53,9 @@ export {
   type Nb101Op,
   type Nb101Spec,
   Nb101Space,
-  cellMeasures,
   hashModule,
   nb101,
+  nb101Cell,
   nb101Config,
   nb101EdgeName,
   prune,

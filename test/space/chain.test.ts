@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dispose, manualSeed, memory, setNumThreads} from '../../src/engine/index.js';
+import { dispose, manualSeed, memory, setNumThreads } from '../../src/engine/index.js';
 import { ArchitectureError, ChainSpace, chain, getSpace } from '../../src/space/index.js';
-import { ChainNetwork, buildNetwork } from '../../src/space/networks/index.js';
+import { GraphNetwork, buildNetwork } from '../../src/space/networks/index.js';
 import { forwardBackward, realBatch } from './batch.js';
 
 setNumThreads(1);
@@ -55,7 +55,7 @@ test('100 seeded random chain architectures compile, train a step on a real batc
   manualSeed(1);
   for (const arch of chain.sampleMany(100, 2026)) {
     const net = buildNetwork(arch, opts);
-    assert.ok(net instanceof ChainNetwork);
+    assert.ok(net instanceof GraphNetwork);
     const str = chain.format(arch);
     assert.equal(net.numParameters(), chain.measure(arch, opts).params, `params of ${str}`);
     const { loss, biasGrad, shape } = forwardBackward(net, x, y);

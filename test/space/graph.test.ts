@@ -26,6 +26,7 @@ const SAMPLES: Record<string, [OpAttrs, Shape[]][]> = {
   max_pool: [[{ k: 2, ceil: true }, [[4, 7, 7]]]],
   avg_pool: [[{ k: 3, stride: 1, pad: 1, countPad: false }, [[4, 7, 7]]]],
   global_avg_pool: [[{}, [[4, 7, 7]]]],
+  adaptive_avg_pool: [[{ size: [4, 3] }, [[4, 7, 7]]]],
   identity: [[{}, [[4, 7, 7]]]],
   zero: [[{ stride: 2 }, [[4, 7, 7]]]],
   add: [[{}, [[4, 7, 7], [4, 7, 7], [4, 7, 7]]]],

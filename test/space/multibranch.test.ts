@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dispose, manualSeed, memory, setNumThreads} from '../../src/engine/index.js';
+import { dispose, manualSeed, memory, setNumThreads } from '../../src/engine/index.js';
 import { ArchitectureError, chain, getSpace, multibranch } from '../../src/space/index.js';
-import { MultiBranchNetwork, buildNetwork } from '../../src/space/networks/index.js';
+import { GraphNetwork, buildNetwork } from '../../src/space/networks/index.js';
 import { forwardBackward, realBatch } from './batch.js';
 
 setNumThreads(1);
@@ -41,6 +41,11 @@ test('multibranch: without skips it is the chain network; skips add projections 
   assert.deepEqual(multibranch.shapes(concat, [3, 32, 32], 16).cin, [3, 32, 96, 192, 128, 224]);
   assert.deepEqual(multibranch.shapes(sum, [3, 32, 32], 16).cin, [3, 32, 64, 64, 128, 128]);
   assert.ok(multibranch.isomorphic(sum, multibranch.parse(`sum|${LAYERS.replace('avg-3-16-1', 'avg-3-64-1')}`)));
+  // By hand at 3x32x32 (see chain.test.ts): sum adds 1x1 conv + BN projections for 2_0 (32->64), 3_0 (32->64) and 5_2 (64->128);
+  // concat widens layer 3 (conv1 from 192) and layer 5 (sep3 from 224).
+  const chainParams = 9 * 3 * 32 + 64 + (25 * 32 + 32 * 64 + 128) + (64 * 128 + 256) + (9 * 128 + 128 * 64 + 128) + 64 * 10 + 10;
+  assert.equal(multibranch.measure(sum).params, chainParams + 2 * (32 * 64 + 128) + (64 * 128 + 256));
+  assert.equal(multibranch.measure(concat).params, chainParams + (192 - 64) * 128 + (9 + 64) * (224 - 128));
 });
 
 test('100 seeded random multi-branch architectures compile, train a step on a real batch, and match the formula', () => {
@@ -51,7 +56,7 @@ test('100 seeded random multi-branch architectures compile, train a step on a re
   let skips = 0;
   for (const arch of multibranch.sampleMany(100, 2026)) {
     const net = buildNetwork(arch, opts);
-    assert.ok(net instanceof MultiBranchNetwork);
+    assert.ok(net instanceof GraphNetwork);
     const str = multibranch.format(arch);
     skips += multibranch.layers(arch).reduce((n, l) => n + l.skips.length, 0);
     assert.equal(net.numParameters(), multibranch.measure(arch, opts).params, `params of ${str}`);

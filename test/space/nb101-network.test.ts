@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Tensor, dispose, manualSeed, memory, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { nb101 } from '../../src/space/index.js';
-import { Nb101Network, buildNetwork } from '../../src/space/networks/index.js';
+import { GraphNetwork, buildNetwork } from '../../src/space/networks/index.js';
 import { forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
@@ -16,9 +16,16 @@ const README =
 test('the default network (C=128, 3x3 cells, 3x32x32, 10 classes) has the benchmark parameter count', () => {
   const before = memory().liveTensors;
   const net = buildNetwork(nb101.parse(README));
-  assert.ok(net instanceof Nb101Network);
+  assert.ok(net instanceof GraphNetwork);
   // NAS-Bench-101's trainable_parameters for the README cell.
   assert.equal(net.numParameters(), 2694282);
+  assert.equal(nb101.measure(nb101.parse(README)).params, 2694282);
+  // Module names follow the benchmark's variable scopes (stem, stack<s>/module<m>/vertex_<t>, dense).
+  const names = [...net.namedParameters()].map(([n]) => n);
+  for (const n of ['stem.conv.weight', 'stack0.module0.vertex_1.projection.conv.weight', 'stack2.module2.vertex_4.op.bn.bias', 'dense.bias'])
+    assert.ok(names.includes(n), `${n} in ${names.slice(0, 6).join(' ')} ...`);
+  // The README cell's input does not feed its output directly: no output projection.
+  assert.ok(!names.some((n) => n.includes('output.projection')));
   net.dispose();
   assert.equal(memory().liveTensors, before);
 });

@@ -335,6 +335,167 @@ const OP_LIST: OpSpec[] = [
     build: () => (xs) => xs[0].mean([2, 3]),
   },
   {
+    name: 'adaptive_avg_pool',
+    description: 'adaptive average pooling to size [H, W] (at most the input size; windows as PyTorch picks them)',
+    arity: [1, 1],
+    shape: (a, [s]) => {
+      const [c, h, w] = map(s, 'adaptive_avg_pool');
+      const size = a.size;
+      if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isSafeInteger(d) && d > 0)) {
+        throw new Error(`attribute 'size' must be [height, width] of positive integers, got ${JSON.stringify(size)}`);
+      }
+      if (size[0] > h || size[1] > w) throw new Error(`cannot pool ${h}x${w} up to ${size.join('x')}`);
+      return [c, size[0], size[1]];
+    },
+    params: zeroParams,
+    flops: zeroFlops,
+    label: (_a, _i, o) => `adaptive avg pool → ${o[1]}x${o[2]}`,
+    build: (a, _i, _o, { engine }) => {
+      const [h, w] = a.size as readonly number[];
+      return (xs) => engine.F.adaptiveAvgPool2d(xs[0], [h, w]);
+    },
+  },
+  {
+    name: 'identity',
+    description: 'its input, unchanged',
+    arity: [1, 1],
+    shape: sameShape,
+    params: zeroParams,
+    flops: zeroFlops,
+    saved: () => 0,
+    label: () => 'identity',
+    build: () => (xs) => xs[0],
+  },
+  {
+    name: 'zero',
+    description: 'zeros shaped like the input (spatially strided by stride=1): the "none" op',
+    arity: [1, 1],
+    shape: (a, [s]) => {
+      const [c, h, w] = map(s, 'zero');
+      const st = posInt(a, 'stride', 1);
+      return [c, Math.ceil(h / st), Math.ceil(w / st)];
+    },
+    params: zeroParams,
+    flops: zeroFlops,
+    saved: () => 0,
+    label: () => 'zero',
+    build: (a) => {
+      const st = posInt(a, 'stride', 1);
+      return (xs) => (st === 1 ? xs[0].mul(0) : xs[0].slice(2, 0, undefined, st).slice(3, 0, undefined, st).mul(0));
+    },
+  },
+  {
+    name: 'add',
+    description: 'elementwise sum of inputs of one shape',
+    arity: [1, Number.POSITIVE_INFINITY],
+    shape: (_a, ins) => {
+      for (const s of ins) if (s.join('x') !== ins[0].join('x')) throw new Error(`inputs to a sum must have one shape, got ${ins.map((x) => x.join('x')).join(' and ')}`);
+      return ins[0];
+    },
+    params: zeroParams,
+    flops: zeroFlops,
+    saved: () => 0,
+    label: () => 'add',
+    build: () => (xs) => {
+      let y = xs[0];
+      for (let i = 1; i < xs.length; i++) {
+        const next = y.add(xs[i]);
+        if (i > 1) y.dispose();
+        y = next;
+      }
+      return y;
+    },
+  },
+  {
+    name: 'concat',
+    description: 'concatenation along channels of inputs of one height and width',
+    arity: [1, Number.POSITIVE_INFINITY],
+    shape: (_a, ins) => {
+      const [, h, w] = map(ins[0], 'concat');
+      for (const s of ins) {
+        const [, h2, w2] = map(s, 'concat');
+        if (h2 !== h || w2 !== w) throw new Error(`inputs to a concatenation must have one height and width, got ${ins.map((x) => x.join('x')).join(' and ')}`);
+      }
+      return [ins.reduce((n, s) => n + s[0], 0), h, w];
+    },
+    params: zeroParams,
+    flops: zeroFlops,
+    label: () => 'concat',
+    build: (_a, _i, _o, { engine }) => (xs) => engine.cat(xs, 1),
+  },
+  {
+    name: 'slice',
+    description: 'the first `channels` channels of the input',
+    arity: [1, 1],
+    shape: (a, [s]) => {
+      const c = posInt(a, 'channels');
+      if (c > s[0]) throw new Error(`cannot take ${c} channels of ${s[0]}`);
+      return [c, ...s.slice(1)];
+    },
+    params: zeroParams,
+    flops: zeroFlops,
+    saved: () => 0,
+    label: (a) => `first ${num(a, 'channels')} ch`,
+    build: (a) => {
+      const c = posInt(a, 'channels');
+      return (xs) => xs[0].narrow(1, 0, c);
+    },
+  },
+  {
+    name: 'flatten',
+    description: 'flattens a feature map to a vector',
+    arity: [1, 1],
+    shape: (_a, [s]) => [numel(s)],
+    params: zeroParams,
+    flops: zeroFlops,
+    saved: () => 0,
+    label: () => 'flatten',
+    build: () => (xs) => xs[0].flatten(1),
+  },
+  {
+    name: 'linear',
+    description: 'fully connected layer on a vector: out, bias=true',
+    arity: [1, 1],
+    shape: (a, [s]) => (vec(s, 'linear'), [posInt(a, 'out')]),
+    params: (a, [s], o) => s[0] * o[0] + (bool(a, 'bias', true) ? o[0] : 0),
+    flops: (_a, [s], o) => s[0] * o[0],
+    label: (_a, _i, o) => `linear → ${o[0]}`,
+    build: (a, [s], o, { engine }) => new engine.nn.Linear(s[0], o[0], { bias: bool(a, 'bias', true) }),
+  },
+  {
+    name: 'dropout',
+    description: 'dropout with probability p (training only)',
+    arity: [1, 1],
+    shape: (a, [s]) => {
+      const p = num(a, 'p');
+      if (p < 0 || p >= 1) throw new Error(`dropout p must be in [0, 1), got ${p}`);
+      return s;
+    },
+    params: zeroParams,
+    flops: zeroFlops,
+    label: (a) => `dropout ${num(a, 'p')}`,
+    build: (a, _i, _o, { engine }) => new engine.nn.Dropout(num(a, 'p')),
+  },
+  {
+    name: 'resnet_basic',
+    description: "NAS-Bench-201's residual block: ReLU-conv3x3(stride)-BN, ReLU-conv3x3-BN, plus a shortcut (2x2 avg pool + conv1x1 when stride 2; ReLU-conv1x1-BN when only the channels change): out, stride=1",
+    arity: [1, 1],
+    shape: (a, [s]) => convShape({ k: 3, stride: num(a, 'stride', 1) }, s, 'resnet_basic', posInt(a, 'out')),
+    params: (a, [s], o) => {
+      const [ci, co] = [s[0], o[0]];
+      const short = num(a, 'stride', 1) === 2 ? ci * co : ci !== co ? ci * co + 2 * co : 0;
+      return 9 * ci * co + 2 * co + 9 * co * co + 2 * co + short;
+    },
+    flops: (a, [s], o) => {
+      const [ci, co] = [s[0], o[0]];
+      const short = num(a, 'stride', 1) === 2 || ci !== co ? ci * co : 0;
+      return (9 * ci * co + 9 * co * co + short) * hw(o);
+    },
+    saved: (_a, [s], o) => 2 * numel(s) + 6 * numel(o),
+    label: (a, _i, o) => `resnet block${strideTag(a)} → ${o[0]}`,
+    build: (a, [s], o, { blocks }) => new blocks.ResNetBasicBlock(s[0], o[0], posInt(a, 'stride', 1)),
+  },
+  {
     name: 'identity',
     description: 'its input, unchanged',
     arity: [1, 1],

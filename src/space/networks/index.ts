@@ -7,15 +7,11 @@ import type { nn } from '../../engine/index.js';
 import type { Architecture } from '../architecture.js';
 import { getSpace } from '../registry.js';
 import type { NetworkOptions } from '../space.js';
-import { buildChain } from './chain.js';
 import { compileGraph } from './compile.js';
-import { buildMultiBranch } from './multibranch.js';
-import { buildNb101 } from './nb101.js';
+import { buildDarts } from './darts.js';
 
 const BUILDERS: ReadonlyMap<string, (arch: Architecture, o?: NetworkOptions) => nn.Module> = new Map<string, (arch: Architecture, o?: NetworkOptions) => nn.Module>([
-  ['nb101', buildNb101],
-  ['chain', buildChain],
-  ['multibranch', buildMultiBranch],
+  ['darts', buildDarts],
 ]);
 
 /**
@@ -30,9 +26,7 @@ export function buildNetwork(arch: Architecture, o: NetworkOptions = {}): nn.Mod
   return b(arch, o);
 }
 
-export { ChainNetwork, SepConvBNReLU, StridedConvBNReLU, buildChain, chainLayer } from './chain.js';
-export { MultiBranchNetwork, buildMultiBranch } from './multibranch.js';
-export { ConvBNReLU, Nb101Cell, Nb101Network, buildNb101 } from './nb101.js';
-export { AuxiliaryHeadCIFAR, ConvBNAct, DilConv, FactorizedReduce, ResNetBasicBlock, SepConv } from './blocks.js';
+export { AuxiliaryHeadCIFAR, DartsCell, DartsNetwork, DartsReLUConvBN, DilConv, FactorizedReduce, SepConv, buildDarts, dartsOp } from './darts.js';
+export { AuxiliaryHeadCIFAR as AuxHeadCIFAR, ConvBNAct, ResNetBasicBlock } from './blocks.js';
 export { GraphNetwork, compileGraph } from './compile.js';
 export { ReLUConvBN } from './ops.js';

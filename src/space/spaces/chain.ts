@@ -13,7 +13,8 @@
  */
 import type { Architecture } from '../architecture.js';
 import { type Decision, type Value, categorical } from '../decisions.js';
-import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions } from '../space.js';
+import { GraphBuilder, type NetGraph } from '../graph/graph.js';
+import { ArchitectureError, DecisionSpace, type NetworkOptions } from '../space.js';
 
 export const CHAIN_TYPES = ['conv', 'sep', 'max', 'avg'] as const;
 export type ChainType = (typeof CHAIN_TYPES)[number];
@@ -50,14 +51,40 @@ export function chainConfig(name: string, o: NetworkOptions = {}): ChainConfig {
 /** Output channels of a conv layer with `filters` (of the 16..128 grid) at base width `channels`. */
 export const scaledFilters = (filters: number, channels: number): number => Math.max(1, Math.round((filters * channels) / 16));
 
-/** Parameters and multiply-adds of one layer from `cin` channels, with `hw` output pixels; returns its output channels. */
-export function layerMeasures(l: ChainLayer, cin: number, channels: number, hw: number): Measures & { cout: number } {
-  const k = l.kernel;
-  if (l.type === 'max' || l.type === 'avg') return { params: 0, flops: 0, cout: cin };
-  const cout = scaledFilters(l.filters, channels);
-  if (l.type === 'conv') return { params: k * k * cin * cout + 2 * cout, flops: k * k * cin * cout * hw, cout };
-  // Depthwise kxk (no bias), pointwise 1x1 (no bias), BN.
-  return { params: k * k * cin + cin * cout + 2 * cout, flops: (k * k * cin + cin * cout) * hw, cout };
+/** Output channels of layer `l` on `cin` input channels at base width `channels` (pools keep theirs). */
+export const layerChannels = (l: ChainLayer, cin: number, channels: number): number => (l.type === 'max' || l.type === 'avg' ? cin : scaledFilters(l.filters, channels));
+
+/**
+ * Adds layer `l` reading node `x` to a graph, its modules named `name` (a sep layer's two
+ * convolutions `name.depthwise` and `name.pointwise`); returns its output node. Padding is k//2,
+ * so the layer maps HxW to ceil(H/s)xceil(W/s). `conv` is conv-BN-ReLU; `sep` a depthwise kxk conv
+ * (no bias) then a pointwise 1x1 conv-BN-ReLU; pools do not count padding in averages.
+ */
+export function chainLayerGraph(g: GraphBuilder, x: number, l: ChainLayer, channels: number, name: string): number {
+  const { kernel: k, stride } = l;
+  const pad = (k - 1) / 2;
+  const cout = layerChannels(l, g.channels(x), channels);
+  switch (l.type) {
+    case 'max':
+      return g.add('max_pool', x, { k, stride, pad }, name);
+    case 'avg':
+      return g.add('avg_pool', x, { k, stride, pad, countPad: false }, name);
+    case 'conv':
+      return g.add('conv_bn_act', x, { out: cout, k, stride }, name);
+    case 'sep': {
+      const dw = g.add('conv', x, { out: g.channels(x), k, stride, groups: g.channels(x) }, `${name}.depthwise`);
+      return g.add('conv_bn_act', dw, { out: cout, k: 1 }, `${name}.pointwise`);
+    }
+  }
+}
+
+/** Global average pooling and the linear `classifier` after node `x`; the finished graph. */
+export function classifierHead(g: GraphBuilder, x: number, classes: number): NetGraph {
+  const y = g.chain(x, [
+    ['global_avg_pool', {}, 'global_pool'],
+    ['linear', { out: classes }, 'classifier'],
+  ]);
+  return g.output('logits', y).build();
 }
 
 const decisionsFor = (i: number): Decision[] => [
@@ -84,7 +111,6 @@ export function parseLayer(name: string, s: string, i: number): ChainLayer {
 }
 export const formatLayer = (l: ChainLayer): string => `${l.type}-${l.kernel}-${l.filters}-${l.stride}`;
 
-/** The chain-structured space with `depth` layers. */
 /** Layer `i` of a chain-structured architecture's values (shared with the multi-branch space). */
 export function chainLayerAt(v: Readonly<Record<string, unknown>>, i: number): ChainLayer {
   return {
@@ -95,6 +121,7 @@ export function chainLayerAt(v: Readonly<Record<string, unknown>>, i: number): C
   };
 }
 
+/** The chain-structured space with `depth` layers. */
 export class ChainSpace extends DecisionSpace {
   readonly name: string;
   readonly description: string;
@@ -143,22 +170,15 @@ export class ChainSpace extends DecisionSpace {
     return this.fromLayers(this.layers(arch).map((l) => (l.type === 'max' || l.type === 'avg' ? { ...l, filters: CHAIN_FILTERS[0] } : l)));
   }
 
-  override measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  /** The network as a typed graph: `layers.<i>` in order (see {@link chainLayerGraph}), global average pooling, `classifier`. */
+  override graph(arch: Architecture, o: NetworkOptions = {}): NetGraph {
     const cfg = chainConfig(this.name, o);
-    let [c, h, w] = cfg.input;
-    let params = 0;
-    let flops = 0;
-    for (const l of this.layers(arch)) {
-      h = Math.ceil(h / l.stride);
-      w = Math.ceil(w / l.stride);
-      const m = layerMeasures(l, c, cfg.channels, h * w);
-      params += m.params;
-      flops += m.flops;
-      c = m.cout;
-    }
-    params += c * cfg.classes + cfg.classes;
-    flops += c * cfg.classes;
-    return { params, flops };
+    const g = new GraphBuilder(cfg.input, this.name);
+    let x = g.input;
+    this.layers(arch).forEach((l, i) => {
+      x = chainLayerGraph(g, x, l, cfg.channels, `layers.${i}`);
+    });
+    return classifierHead(g, x, cfg.classes);
   }
 }
 

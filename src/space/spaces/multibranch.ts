@@ -12,8 +12,22 @@
  */
 import type { Architecture } from '../architecture.js';
 import { type Decision, type Value, categorical, inputChoice } from '../decisions.js';
-import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions } from '../space.js';
-import { CHAIN_FILTERS, CHAIN_KERNELS, CHAIN_STRIDES, CHAIN_TYPES, type ChainLayer, chainConfig, chainLayerAt, formatLayer, layerMeasures, parseLayer } from './chain.js';
+import { GraphBuilder, type NetGraph } from '../graph/graph.js';
+import { ArchitectureError, DecisionSpace, type NetworkOptions } from '../space.js';
+import {
+  CHAIN_FILTERS,
+  CHAIN_KERNELS,
+  CHAIN_STRIDES,
+  CHAIN_TYPES,
+  type ChainLayer,
+  chainConfig,
+  chainLayerAt,
+  chainLayerGraph,
+  classifierHead,
+  formatLayer,
+  layerChannels,
+  parseLayer,
+} from './chain.js';
 
 export const MULTIBRANCH_MERGES = ['concat', 'sum'] as const;
 export type MultiBranchMerge = (typeof MULTIBRANCH_MERGES)[number];
@@ -132,37 +146,46 @@ export class MultiBranchSpace extends DecisionSpace {
       cin.push(c);
       const h = Math.ceil(prev[1] / l.stride);
       const w = Math.ceil(prev[2] / l.stride);
-      const co = layerMeasures(l, c, channels, 1).cout;
+      const co = layerChannels(l, c, channels);
       out.push([co, h, w]);
       prev = out[i];
     }
     return { out, cin };
   }
 
-  override measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  /**
+   * The network as a typed graph. Layer i's input merges its predecessor with its skip inputs,
+   * each resized to the predecessor's height and width by adaptive average pooling
+   * (`resize.<i>_<j>`) where it is larger: `concat` concatenates them (`merges.<i>`); `sum` adds
+   * them, a skip whose channels differ first projected by a 1x1 conv (`projections.<i>_<j>.conv`)
+   * and BN (`.bn`). Then the chain layer `layers.<i>` (`chainLayerGraph`), global average pooling
+   * and the `classifier`.
+   */
+  override graph(arch: Architecture, o: NetworkOptions = {}): NetGraph {
     const cfg = chainConfig(this.name, o);
-    const { out, cin } = this.shapes(arch, cfg.input, cfg.channels);
     const merge = this.merge(arch);
-    let params = 0;
-    let flops = 0;
+    const g = new GraphBuilder(cfg.input, this.name);
+    const outs: number[] = [];
+    let prev = g.input;
     this.layers(arch).forEach((l, i) => {
-      const main = i === 0 ? cfg.input : out[i - 1];
-      if (merge === 'sum')
-        for (const j of l.skips) {
-          const cs = out[j][0];
-          if (cs !== main[0]) {
-            params += cs * main[0] + 2 * main[0];
-            flops += cs * main[0] * main[1] * main[2];
-          }
+      const [c, h, w] = g.shape(prev);
+      const skips = l.skips.map((j) => {
+        let s = outs[j];
+        const [cs, hs, ws] = g.shape(s);
+        if (hs !== h || ws !== w) s = g.add('adaptive_avg_pool', s, { size: [h, w] }, `resize.${i}_${j}`);
+        if (merge === 'sum' && cs !== c) {
+          s = g.chain(s, [
+            ['conv', { out: c, k: 1 }, `projections.${i}_${j}.conv`],
+            ['bn', {}, `projections.${i}_${j}.bn`],
+          ]);
         }
-      const m = layerMeasures(l, cin[i], cfg.channels, out[i][1] * out[i][2]);
-      params += m.params;
-      flops += m.flops;
+        return s;
+      });
+      const input = skips.length ? g.add(merge === 'sum' ? 'add' : 'concat', [prev, ...skips], {}, `merges.${i}`) : prev;
+      prev = chainLayerGraph(g, input, l, cfg.channels, `layers.${i}`);
+      outs.push(prev);
     });
-    const c = out[out.length - 1][0];
-    params += c * cfg.classes + cfg.classes;
-    flops += c * cfg.classes;
-    return { params, flops };
+    return classifierHead(g, prev, cfg.classes);
   }
 }
 

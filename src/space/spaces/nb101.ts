@@ -19,8 +19,8 @@
  * lexicographically smallest topological order, padded back to 7 nodes with isolated
  * `conv3x3-bn-relu` nodes placed just before the output.
  *
- * The network (built by `networks/nb101.ts`, measured here by formula): stem conv3x3 (C=128) + BN
- * + ReLU; 3 stacks of 3 cells, with 2x2 max pooling (stride 2) and doubled channels between stacks;
+ * The network (the typed graph of {@link Nb101Space.graph}, compiled by `networks/compile.ts`;
+ * measured from the graph): stem conv3x3 (C=128) + BN + ReLU; 3 stacks of 3 cells, with 2x2 max pooling (stride 2) and doubled channels between stacks;
  * global average pooling; a dense layer. Inside a cell (`model_builder.build_module`), the output
  * concatenates its inner inputs, whose channels split the cell's output channels (remainder to the
  * first ones); other nodes take the largest channel count of their successors; a node fed by the
@@ -31,7 +31,8 @@
 import { createHash } from 'node:crypto';
 import type { Architecture } from '../architecture.js';
 import { type Constraint, type Decision, type Value, categorical } from '../decisions.js';
-import { ArchitectureError, DecisionSpace, type EncodingKind, type Measures, type NetworkOptions } from '../space.js';
+import { GraphBuilder, type NetGraph } from '../graph/graph.js';
+import { ArchitectureError, DecisionSpace, type EncodingKind, type NetworkOptions } from '../space.js';
 
 /** The three inner-node ops, in the benchmark's order (`canonical_ops` of `model_spec.py`). */
 export const NB101_OPS = ['conv3x3-bn-relu', 'conv1x1-bn-relu', 'maxpool3x3'] as const;
@@ -187,26 +188,6 @@ export function vertexChannels(matrix: number[][], cin: number, cout: number): n
   for (let v = n - 3; v > 0; v--)
     if (!matrix[v][n - 1]) for (let d = v + 1; d < n - 1; d++) if (matrix[v][d]) vc[v] = Math.max(vc[v], vc[d]);
   return vc;
-}
-
-/** Parameters and multiply-adds of one cell at `hw` pixels (conv-BN-ReLU: k*k*cin*cout weights and 2*cout BN). */
-export function cellMeasures(spec: Nb101Spec, cin: number, cout: number, hw: number): Measures {
-  const { matrix, ops } = spec;
-  const n = matrix.length;
-  const vc = vertexChannels(matrix, cin, cout);
-  let params = 0;
-  let flops = 0;
-  const convBnRelu = (k: number, a: number, b: number) => {
-    params += k * k * a * b + 2 * b;
-    flops += k * k * a * b * hw;
-  };
-  for (let t = 1; t < n - 1; t++) {
-    if (matrix[0][t]) convBnRelu(1, cin, vc[t]);
-    if (ops[t] === 'conv3x3-bn-relu') convBnRelu(3, vc[t], vc[t]);
-    else if (ops[t] === 'conv1x1-bn-relu') convBnRelu(1, vc[t], vc[t]);
-  }
-  if (matrix[0][n - 1]) convBnRelu(1, cin, cout);
-  return { params, flops };
 }
 
 /** The NAS-Bench-101 space. */
@@ -390,35 +371,66 @@ export class Nb101Space extends DecisionSpace {
     return super.encode(arch, kind);
   }
 
-  /** Parameters and multiply-adds (convolutions and the dense layer, per image) of the network, by formula. */
-  override measure(arch: Architecture, o: NetworkOptions = {}): Measures {
+  /**
+   * The network as a typed graph (compile it with `networks/compile.ts`), as the benchmark's
+   * `model_builder.build_model`: `stem` conv3x3-BN-ReLU; `stack<s>.module<m>` cells (see
+   * {@link nb101Cell}), with `stack<s>.downsample` 2x2 max pooling (stride 2, ceil: TF's 'same')
+   * before stacks 1 and 2; global average pooling; the `dense` classifier.
+   */
+  override graph(arch: Architecture, o: NetworkOptions = {}): NetGraph {
     const spec = this.pruned(arch);
     const cfg = nb101Config(o);
-    const [cin0, h0, w0] = cfg.input;
-    const C = cfg.channels;
-    let h = h0;
-    let w = w0;
-    let params = 9 * cin0 * C + 2 * C;
-    let flops = 9 * cin0 * C * h * w;
-    let cin = C;
-    let c = C;
+    const g = new GraphBuilder(cfg.input, 'nb101');
+    let x = g.add('conv_bn_act', g.input, { out: cfg.channels, k: 3 }, 'stem');
+    let c = cfg.channels;
+    let cell = 0;
     for (let stack = 0; stack < 3; stack++) {
       if (stack > 0) {
-        h = Math.ceil(h / 2);
-        w = Math.ceil(w / 2);
+        x = g.add('max_pool', x, { k: 2, stride: 2, ceil: true }, `stack${stack}.downsample`);
         c *= 2;
       }
-      for (let i = 0; i < cfg.cells; i++) {
-        const m = cellMeasures(spec, cin, c, h * w);
-        params += m.params;
-        flops += m.flops;
-        cin = c;
-      }
+      for (let m = 0; m < cfg.cells; m++) x = g.scope(`stack${stack}.module${m}`, () => nb101Cell(g, x, spec, c), `cell ${cell++}`);
     }
-    params += c * cfg.classes + cfg.classes;
-    flops += c * cfg.classes;
-    return { params, flops };
+    x = g.chain(x, [
+      ['global_avg_pool', {}, 'global_pool'],
+      ['linear', { out: cfg.classes }, 'dense'],
+    ]);
+    return g.output('logits', x).build();
   }
+}
+
+/**
+ * Adds one cell (`model_builder.build_module`) on a pruned spec, reading node `x` and writing
+ * `cout` channels, in the builder's current scope; returns its output node. Inner node t is
+ * `vertex_<t>`: the sum (`input`) of its inner inputs, each truncated to its channels
+ * (`truncate_<s>`), and of a 1x1 conv-BN-ReLU `projection` of the cell input, then its `op`. The
+ * output concatenates (`concat`) the inner nodes that feed it and adds (`sum`) the output
+ * `projection` of the cell input when the input feeds the output directly.
+ */
+export function nb101Cell(g: GraphBuilder, x: number, spec: Nb101Spec, cout: number): number {
+  const { matrix, ops } = spec;
+  const n = matrix.length;
+  const vc = vertexChannels(matrix, g.channels(x), cout);
+  const nodes = [x];
+  const concat: number[] = [];
+  for (let t = 1; t < n - 1; t++) {
+    nodes.push(
+      g.scope(`vertex_${t}`, () => {
+        const addIn: number[] = [];
+        for (let s = 1; s < t; s++)
+          if (matrix[s][t]) addIn.push(g.channels(nodes[s]) === vc[t] ? nodes[s] : g.add('slice', nodes[s], { channels: vc[t] }, `truncate_${s}`));
+        if (matrix[0][t]) addIn.push(g.add('conv_bn_act', x, { out: vc[t], k: 1 }, 'projection'));
+        const input = addIn.length === 1 ? addIn[0] : g.add('add', addIn, {}, 'input');
+        if (ops[t] === 'maxpool3x3') return g.add('max_pool', input, { k: 3, stride: 1, pad: 1 }, 'op');
+        return g.add('conv_bn_act', input, { out: vc[t], k: ops[t] === 'conv3x3-bn-relu' ? 3 : 1 }, 'op');
+      }),
+    );
+    if (matrix[t][n - 1]) concat.push(nodes[t]);
+  }
+  const proj = () => g.add('conv_bn_act', x, { out: cout, k: 1 }, 'output.projection');
+  if (!concat.length) return proj();
+  const out = concat.length === 1 ? concat[0] : g.add('concat', concat, {}, 'output.concat');
+  return matrix[0][n - 1] ? g.add('add', [out, proj()], {}, 'output.sum') : out;
 }
 
 /** The shared instance. */
