@@ -6,6 +6,7 @@
  */
 export * from './architecture.js';
 export * from './decisions.js';
+export * from './draw/index.js';
 export * from './graph/graph.js';
 export * from './graph/measure.js';
 export * from './graph/ops.js';
