@@ -4,10 +4,13 @@
  * @module
  */
 import type { SearchSpace } from '../space/space.js';
+import { bohbFactory } from './bohb.js';
 import { evolutionFactory } from './evolution.js';
 import { gridFactory } from './grid.js';
+import { hyperbandFactory } from './hyperband.js';
 import { localFactory } from './local.js';
 import { randomFactory } from './random.js';
+import { shFactory } from './sh.js';
 import { tpeFactory } from './tpe.js';
 import { type OptionSpec, resolveOptions, type Strategy, StrategyError, type StrategyState } from './strategy.js';
 
@@ -30,6 +33,9 @@ const FACTORIES: readonly StrategyFactory[] = [
   evolutionFactory,
   localFactory,
   tpeFactory,
+  shFactory,
+  hyperbandFactory,
+  bohbFactory,
 ];
 
 const byName = (): Map<string, StrategyFactory> => new Map(FACTORIES.map((f) => [f.name, f]));

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Architecture } from '../../src/space/architecture.js';
+import type { Bohb } from '../../src/strategy/bohb.js';
+import type { BracketStrategy } from '../../src/strategy/bracket.js';
+import { createStrategy, describeStrategies } from '../../src/strategy/registry.js';
+import { type Ask, StrategyError } from '../../src/strategy/strategy.js';
+import { checkDeterminism, checkResume, keyNoise, nb201, nb201Objective } from './helpers.js';
+
+const R = 27;
+/**
+ * A three-plus-fidelity synthetic objective: the full-fidelity value is the NB201 objective; lower
+ * fidelities add noise that shrinks with the budget (rank correlation well below 1 at fidelity 1).
+ */
+const mf = (a: { arch: Architecture; fidelity?: number }): number => {
+  const b = a.fidelity ?? R;
+  return nb201Objective(a.arch) + (1 - Math.sqrt(b / R)) * 4 * keyNoise(a.arch.key, b);
+};
+const MF = ['sh', 'hyperband', 'bohb'];
+
+/** Runs until `budget` cost (fidelity) is spent; the incumbent is the best value seen at full fidelity. */
+function runCost(name: string, seed: number, budget: number, f: (a: Ask) => number = mf, options: Record<string, unknown> = {}): { incumbent: number; asks: Ask[]; values: number[] } {
+  const s = createStrategy(name, nb201, seed, options);
+  let cost = 0;
+  let incumbent = Number.NEGATIVE_INFINITY;
+  const asks: Ask[] = [];
+  const values: number[] = [];
+  while (cost < budget) {
+    const got = s.ask(4);
+    assert.ok(got.length > 0, `${name} asked nothing with no results pending`);
+    for (const a of got) {
+      const v = f(a);
+      const b = a.fidelity ?? R;
+      cost += b;
+      if (b === R && !Number.isNaN(v)) incumbent = Math.max(incumbent, v);
+      s.tell(a.id, { value: v, cost: b });
+      asks.push(a);
+      values.push(v);
+    }
+  }
+  return { incumbent, asks, values };
+}
+
+/** Consecutive asks grouped as [fidelity, count]. */
+function rungs(asks: readonly Ask[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const a of asks) {
+    const last = out[out.length - 1];
+    if (last && last[0] === a.fidelity) last[1]++;
+    else out.push([a.fidelity as number, 1]);
+  }
+  return out;
+}
+
+test('multi-fidelity: listed as such, with their options', () => {
+  for (const name of MF) {
+    const d = describeStrategies().find((x) => x.name === name);
+    assert.equal(d?.multiFidelity, true, name);
+    assert.deepEqual(
+      ['minFidelity', 'maxFidelity', 'eta'].map((o) => d?.options.find((x) => x.name === o)?.default),
+      [1, 27, 3],
+    );
+  }
+});
+
+test('sh: rungs of 27 @1, 9 @3, 3 @9, 1 @27; the best are promoted as new trials of the same architectures', () => {
+  const s = createStrategy('sh', nb201, 0);
+  const r0 = s.ask(100);
+  assert.equal(r0.length, 27, 'a rung waits for its results');
+  assert.ok(r0.every((a) => a.fidelity === 1));
+  assert.deepEqual(s.ask(5), []);
+  let prev = r0;
+  for (const [fid, size] of [
+    [3, 9],
+    [9, 3],
+    [27, 1],
+  ]) {
+    for (const a of prev) s.tell(a.id, { value: mf(a) });
+    const next = s.ask(100);
+    assert.deepEqual(rungs(next), [[fid, size]]);
+    const top = [...prev].sort((x, y) => mf(y) - mf(x)).slice(0, size);
+    assert.deepEqual(next.map((a) => a.arch.key).sort(), top.map((a) => a.arch.key).sort(), 'the best 1/eta go up');
+    assert.ok(next.every((a) => a.id > prev[prev.length - 1].id), 'promotions are new trials');
+    prev = next;
+  }
+  s.tell(prev[0].id, { value: 1 });
+  assert.deepEqual(rungs(s.ask(100)), [[1, 27]], 'then a new bracket');
+  assert.equal((s as BracketStrategy).bracketCount, 2);
+});
+
+test('hyperband: brackets from s_max down to 0 with the sizes of Li et al. (R = 81, eta = 3)', () => {
+  const s = createStrategy('hyperband', nb201, 1, { minFidelity: 1, maxFidelity: 81, eta: 3 });
+  // Each ask returns one whole rung (the next waits for its results).
+  const calls: [number, number][] = [];
+  while ((s as BracketStrategy).bracketCount < 6) {
+    const got = s.ask(1000);
+    for (const a of got) s.tell(a.id, { value: nb201Objective(a.arch) });
+    calls.push(...rungs(got));
+  }
+  assert.deepEqual(calls.slice(0, 15), [
+    [1, 81], [3, 27], [9, 9], [27, 3], [81, 1], // s = 4
+    [3, 34], [9, 11], [27, 3], [81, 1], // s = 3
+    [9, 15], [27, 5], [81, 1], // s = 2
+    [27, 8], [81, 2], // s = 1
+    [81, 5], // s = 0: random search at full fidelity
+  ]);
+  assert.deepEqual(calls[15], [1, 81], 'and round again');
+});
+
+test('multi-fidelity: two fidelities (a 12- and a 200-epoch column) are asked exactly', () => {
+  const s = createStrategy('bohb', nb201, 0, { minFidelity: 12, maxFidelity: 200, eta: 200 / 12 });
+  const seen = new Set<number>();
+  for (let i = 0; i < 200; i++) {
+    const got = s.ask(8);
+    for (const a of got) {
+      seen.add(a.fidelity as number);
+      s.tell(a.id, { value: mf({ arch: a.arch, fidelity: (a.fidelity as number) / 8 }) });
+    }
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), [12, 200]);
+});
+
+test('multi-fidelity: the same or a better incumbent than full-fidelity random search at lower cost', () => {
+  const seeds = 8;
+  const C = 40 * R;
+  const mean = (name: string, budget: number) => {
+    let m = 0;
+    for (let seed = 0; seed < seeds; seed++) m += runCost(name, seed, budget).incumbent;
+    return m / seeds;
+  };
+  const rnd = mean('random', C);
+  for (const [name, frac] of [
+    ['sh', 0.6],
+    ['hyperband', 0.75],
+    ['bohb', 0.6],
+  ] as const) {
+    const got = mean(name, frac * C);
+    assert.ok(got >= rnd, `${name} at ${frac} of the cost: ${got.toFixed(2)} vs random at full cost ${rnd.toFixed(2)}`);
+  }
+});
+
+test('bohb: new configurations come from the model on the largest fidelity with enough results', () => {
+  const s = createStrategy('bohb', nb201, 2, { randomFraction: 0 }) as Bohb;
+  assert.equal(s.modelFidelity(), undefined);
+  const first = s.ask(100);
+  for (const a of first) s.tell(a.id, { value: mf(a) });
+  assert.equal(s.modelFidelity(), 1, '27 results at fidelity 1 (>= 6 decisions + 3)');
+  // With the model, a better incumbent than with random configurations in the same brackets.
+  let model = 0;
+  let random = 0;
+  for (let seed = 0; seed < 6; seed++) {
+    model += runCost('bohb', seed, 20 * R, mf, { randomFraction: 0 }).incumbent;
+    random += runCost('bohb', seed, 20 * R, mf, { randomFraction: 1 }).incumbent;
+  }
+  assert.ok(model > random + 6, `model ${(model / 6).toFixed(2)} vs random configurations ${(random / 6).toFixed(2)}`);
+});
+
+test('multi-fidelity: failures are never promoted nor incumbents', () => {
+  // Every architecture with a 3x3 conv on edge 1<-0 fails, at every fidelity.
+  const f = (a: Ask) => (a.arch.values['1<-0'] === 'nor_conv_3x3' ? Number.NaN : mf(a));
+  for (const name of MF) {
+    const { asks, values } = runCost(name, 3, 20 * R, f);
+    assert.ok(values.some(Number.isNaN), name);
+    // A failing architecture is never asked again (which would be a promotion).
+    const failed = asks.filter((_, i) => Number.isNaN(values[i])).map((a) => a.arch.key);
+    assert.equal(new Set(failed).size, failed.length, `${name} promoted a failure`);
+    // A rung whose every result failed ends the bracket instead of stalling.
+    const s = createStrategy(name, nb201, 4);
+    for (let i = 0; i < 5; i++) for (const a of s.ask(100)) s.tell(a.id, { value: Number.NaN });
+    assert.ok(s.ask(1).length === 1);
+  }
+});
+
+test('multi-fidelity: deterministic, resume exactly (mid-rung), bad options are clear', () => {
+  for (const name of MF) {
+    checkDeterminism(name, nb201, {}, mf, 80);
+    checkResume(name, nb201, {}, mf, 40, 80, 3);
+    checkResume(name, nb201, { minFidelity: 2, maxFidelity: 50, eta: 2 }, mf, 70, 80, 1);
+    const isErr = (re: RegExp) => (e: unknown) => e instanceof StrategyError && re.test(e.message);
+    assert.throws(() => createStrategy(name, nb201, 0, { minFidelity: 10, maxFidelity: 10 }), isErr(/'maxFidelity' \(10\) must be larger than 'minFidelity' \(10\)/));
+    assert.throws(() => createStrategy(name, nb201, 0, { minFidelity: 10, maxFidelity: 20 }), isErr(/must be at least eta \(3\)/));
+    assert.throws(() => createStrategy(name, nb201, 0, { eta: 1 }), isErr(/'eta' must be at least 1.01/));
+    assert.throws(() => createStrategy(name, nb201, 0, { minFidelity: 0 }), isErr(/'minFidelity' must be at least/));
+  }
+  assert.throws(() => createStrategy('bohb', nb201, 0, { randomFraction: 1.5 }), /'randomFraction' must be at most 1/);
+});
