@@ -44,6 +44,25 @@ export {
   formatGenotype,
   parseGenotype,
 } from './spaces/darts.js';
+export {
+  MOBILENET_DEPTHS,
+  MOBILENET_EXPANSIONS,
+  MOBILENET_KERNELS,
+  MOBILENET_SE_RATIO,
+  MOBILENET_STAGES,
+  MOBILENET_V2,
+  type MobileNetConfig,
+  type MobileNetStage,
+  type MobileNetStageTemplate,
+  MobileNetSpace,
+  formatStage,
+  makeDivisible,
+  mobilenet,
+  mobilenetConfig,
+  mobilenetStrides,
+  mobilenetWidths,
+  parseStage,
+} from './spaces/mobilenet.js';
 export { type BranchLayer, type BranchShapes, MULTIBRANCH_MERGES, MultiBranchSpace, type MultiBranchMerge, multibranch } from './spaces/multibranch.js';
 export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201CellGraph, nb201Config } from './spaces/nb201.js';
 export {

@@ -5,6 +5,7 @@
 import type { SearchSpace } from './space.js';
 import { chain } from './spaces/chain.js';
 import { darts } from './spaces/darts.js';
+import { mobilenet } from './spaces/mobilenet.js';
 import { multibranch } from './spaces/multibranch.js';
 import { nb101 } from './spaces/nb101.js';
 import { nb201 } from './spaces/nb201.js';
@@ -15,6 +16,7 @@ const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
   [chain.name, chain],
   [multibranch.name, multibranch],
   [darts.name, darts],
+  [mobilenet.name, mobilenet],
 ]);
 
 /** Names of the built-in spaces. */

@@ -41,6 +41,11 @@ const SAMPLES: Record<string, [OpAttrs, Shape[]][]> = {
     [{ out: 4 }, [[4, 8, 8]]],
   ],
   aux_head_cifar: [[{ classes: 10 }, [[6, 8, 8]]]],
+  mbconv: [
+    [{ out: 4, k: 3 }, [[4, 8, 8]]],
+    [{ out: 6, k: 5, expand: 3, stride: 2, se: 0.25, act: 'hswish' }, [[4, 9, 9]]],
+    [{ out: 5, k: 7, expand: 6, se: 0.25 }, [[5, 6, 6]]],
+  ],
 };
 
 /** Multiply-adds of every conv and linear inside a module, measured by running it (hooks on the leaves). */

@@ -142,6 +142,17 @@ export function activationModule(fn: Activation, nn: typeof Engine.nn): Engine.n
   }
 }
 
+/**
+ * Widths inside an `mbconv` op on `cin` input channels: the expanded width `cin * expand`, and the
+ * squeeze-excite width `max(1, floor(cin * se))` (0 without SE), taken from the block's input
+ * channels as MnasNet and EfficientNet do.
+ */
+export function mbconvWidths(a: Readonly<OpAttrs>, cin: number): { mid: number; reduced: number } {
+  const se = num(a, 'se', 0);
+  if (se < 0 || se > 1) throw new Error(`attribute 'se' must be a ratio from 0 (none) to 1, got ${se}`);
+  return { mid: cin * posInt(a, 'expand', 1), reduced: se > 0 ? Math.max(1, Math.floor(cin * se)) : 0 };
+}
+
 const zeroFlops = () => 0;
 const zeroParams = () => 0;
 const sameShape = (_a: Readonly<OpAttrs>, ins: readonly Shape[]): Shape => ins[0];
@@ -494,6 +505,48 @@ const OP_LIST: OpSpec[] = [
     saved: (_a, [s], o) => 2 * numel(s) + 6 * numel(o),
     label: (a, _i, o) => `resnet block${strideTag(a)} → ${o[0]}`,
     build: (a, [s], o, { blocks }) => new blocks.ResNetBasicBlock(s[0], o[0], posInt(a, 'stride', 1)),
+  },
+  {
+    name: 'mbconv',
+    description:
+      'MobileNetV2 inverted residual / MnasNet MBConv: conv1x1-BN-act to in*expand channels (when expand > 1), depthwise kxk (stride)-BN-act, optional squeeze-excite (ratio se of the input channels), conv1x1-BN to out, plus the input when stride 1 and in = out: out, k (odd), expand=1, stride=1, se=0, act=relu6',
+    arity: [1, 1],
+    shape: (a, [s]) => {
+      str(a, 'act', ACTIVATIONS, 'relu6');
+      mbconvWidths(a, map(s, 'mbconv')[0]);
+      const k = posInt(a, 'k');
+      if (k % 2 === 0) throw new Error(`kernel size must be odd, got ${k}`);
+      return convShape({ k, stride: posInt(a, 'stride', 1) }, s, 'mbconv', posInt(a, 'out'));
+    },
+    params: (a, [s], o) => {
+      const [cin, cout] = [s[0], o[0]];
+      const { mid, reduced: r } = mbconvWidths(a, cin);
+      const expand = mid !== cin ? cin * mid + 2 * mid : 0;
+      const se = r ? mid * r + r + r * mid + mid : 0;
+      return expand + mid * kk(a) + 2 * mid + se + mid * cout + 2 * cout;
+    },
+    flops: (a, [s], o) => {
+      const [cin, cout] = [s[0], o[0]];
+      const { mid, reduced: r } = mbconvWidths(a, cin);
+      return (mid !== cin ? cin * mid * hw(s) : 0) + (mid * kk(a) + mid * cout) * hw(o) + 2 * mid * r;
+    },
+    saved: (a, [s], o) => {
+      const [cin, cout] = [s[0], o[0]];
+      const { mid, reduced: r } = mbconvWidths(a, cin);
+      // Conv, BN and act outputs of the expansion and the depthwise conv; the SE's pooled, reduced,
+      // activated, expanded and gate vectors and its scaled map; project conv and BN; the sum.
+      const residual = num(a, 'stride', 1) === 1 && cin === cout;
+      return (mid !== cin ? 3 * mid * hw(s) : 0) + 3 * mid * hw(o) + (r ? 4 * mid + 2 * r + mid * hw(o) : 0) + 2 * cout * hw(o) + (residual ? cout * hw(o) : 0);
+    },
+    label: (a, _i, o) => `MBConv${num(a, 'expand', 1)} ${kTag(a)}${strideTag(a)}${num(a, 'se', 0) > 0 ? ' SE' : ''} → ${o[0]}`,
+    build: (a, [s], o, { blocks }) =>
+      new blocks.MBConv(s[0], o[0], {
+        kernel: posInt(a, 'k'),
+        expansion: posInt(a, 'expand', 1),
+        stride: posInt(a, 'stride', 1),
+        seReduced: mbconvWidths(a, s[0]).reduced,
+        act: str(a, 'act', ACTIVATIONS, 'relu6'),
+      }),
   },
   {
     name: 'aux_head_cifar',

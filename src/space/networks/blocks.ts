@@ -149,3 +149,76 @@ export class AuxiliaryHeadCIFAR extends nn.Module {
   }
 }
 
+
+/**
+ * Squeeze-and-excitation (Hu et al. 2018) as MnasNet and EfficientNet use it: global average
+ * pooling, a 1x1 conv (with bias) to `reduced` channels, the block's activation, a 1x1 conv (with
+ * bias) back to `c` channels, a sigmoid, and the input scaled channel-wise by that gate.
+ */
+export class SqueezeExcite extends nn.Module {
+  readonly fc1: nn.Conv2d;
+  readonly fc2: nn.Conv2d;
+  readonly act: nn.Module;
+  constructor(c: number, reduced: number, act: Activation = 'relu') {
+    super();
+    this.fc1 = new nn.Conv2d(c, reduced, 1);
+    this.fc2 = new nn.Conv2d(reduced, c, 1);
+    this.act = activationModule(act, nn);
+  }
+  override forward(x: Tensor): Tensor {
+    const pooled = x.mean([2, 3], true);
+    const r = this.fc1.call(pooled);
+    pooled.dispose();
+    const a = this.act.call(r) as Tensor;
+    r.dispose();
+    const e = this.fc2.call(a);
+    a.dispose();
+    const gate = e.sigmoid();
+    e.dispose();
+    const y = x.mul(gate);
+    gate.dispose();
+    return y;
+  }
+}
+
+/**
+ * The inverted-residual block of MobileNetV2 (Sandler et al. 2018) with MnasNet's optional
+ * squeeze-and-excitation (the MBConv of Tan et al. 2019): `expand` (conv1x1-BN-act to
+ * cin x expansion channels; absent when the expansion is 1), `depthwise` (depthwise kxk with the
+ * stride, BN, act), `se` (a {@link SqueezeExcite} to `seReduced` channels; absent when 0),
+ * `project` (conv1x1 to cout, no bias) and its `bn` (no activation: the linear bottleneck), plus
+ * the input when the stride is 1 and cin equals cout.
+ */
+export class MBConv extends nn.Module {
+  readonly expand: ConvBNAct | null;
+  readonly depthwise: ConvBNAct;
+  readonly se: SqueezeExcite | null;
+  readonly project: nn.Conv2d;
+  readonly bn: nn.BatchNorm2d;
+  /** Whether the block adds its input to its output. */
+  readonly residual: boolean;
+  constructor(cin: number, cout: number, o: { kernel: number; expansion: number; stride: number; seReduced: number; act: Activation }) {
+    super();
+    const mid = cin * o.expansion;
+    this.expand = o.expansion === 1 ? null : new ConvBNAct(cin, mid, 1, { act: o.act });
+    this.depthwise = new ConvBNAct(mid, mid, o.kernel, { stride: o.stride, groups: mid, act: o.act });
+    this.se = o.seReduced > 0 ? new SqueezeExcite(mid, o.seReduced, o.act) : null;
+    this.project = new nn.Conv2d(mid, cout, 1, { bias: false });
+    this.bn = new nn.BatchNorm2d(cout);
+    this.residual = o.stride === 1 && cin === cout;
+  }
+  override forward(x: Tensor): Tensor {
+    // Each step frees the previous intermediate (autograd keeps what it needs).
+    const step = (t: Tensor, f: (t: Tensor) => Tensor): Tensor => {
+      const y = f(t);
+      if (t !== x) t.dispose();
+      return y;
+    };
+    let h = this.expand ? this.expand.call(x) : x;
+    h = step(h, (t) => this.depthwise.call(t));
+    if (this.se) h = step(h, (t) => (this.se as SqueezeExcite).call(t));
+    h = step(h, (t) => this.project.call(t));
+    h = step(h, (t) => this.bn.call(t));
+    return this.residual ? step(h, (t) => t.add(x)) : h;
+  }
+}
