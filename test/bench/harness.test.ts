@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { TabularEstimator } from '../../src/bench/estimator.js';
-import { aggregate, HarnessError, type RunTrace, runBenchmark, runStrategy, stat } from '../../src/bench/harness.js';
+import { aggregate, HarnessError, type RunTrace, runBenchmark, runStrategy, stat, withTableFidelities } from '../../src/bench/harness.js';
 import { BenchmarkTable } from '../../src/bench/table.js';
 import { getSpace } from '../../src/space/registry.js';
 import type { SearchSpace } from '../../src/space/space.js';
 import { createStrategy, strategyNames } from '../../src/strategy/registry.js';
-import type { Ask, Strategy, StrategyState, TellResult } from '../../src/strategy/strategy.js';
+import type { Ask, OptionSpec, Strategy, StrategyState, TellResult } from '../../src/strategy/strategy.js';
 import { writeNb201Csv } from './synthetic.js';
 
 const nb201 = getSpace('nb201');
@@ -241,4 +241,24 @@ test('with a registered strategy on the whole space: deterministic, seed by seed
   // Batches of 4 use the same budget.
   const rb = runBenchmark({ ...spec, batch: 4 });
   assert.equal(rb.cost.mean, 40 * 12);
+});
+
+test('withTableFidelities: the fidelity range of multi-fidelity strategies comes from the table', () => {
+  const specs: OptionSpec[] = [
+    { name: 'minFidelity', type: 'number', default: 1, description: '' },
+    { name: 'maxFidelity', type: 'number', default: 27, description: '' },
+    { name: 'eta', type: 'number', default: 3, description: '' },
+  ];
+  const e = new TabularEstimator(small, { objective: 'val@12' });
+  assert.deepEqual(withTableFidelities(specs, {}, e), { minFidelity: 4, maxFidelity: 12 });
+  // Given values win; minFidelity is lowered to max/eta when the table's smallest is too close.
+  assert.deepEqual(withTableFidelities(specs, { maxFidelity: 10, eta: 2 }, e), { minFidelity: 4, maxFidelity: 10, eta: 2 });
+  assert.deepEqual(withTableFidelities(specs, { eta: 4 }, e), { minFidelity: 3, maxFidelity: 12, eta: 4 });
+  assert.deepEqual(withTableFidelities(specs, { minFidelity: 2 }, e), { minFidelity: 2, maxFidelity: 12 });
+  // A single fidelity: min is max/eta (asks below it read the full column).
+  assert.deepEqual(withTableFidelities(specs, {}, new TabularEstimator(small, { objective: 'val@4' })), { minFidelity: 4 / 3, maxFidelity: 4 });
+  // Strategies without such options, and objectives without fidelity, are left alone.
+  assert.deepEqual(withTableFidelities([], { x: 1 }, e), { x: 1 });
+  const plain = BenchmarkTable.parse(`arch,acc\n${CELLS[0]},1\n`, nb201);
+  assert.deepEqual(withTableFidelities(specs, {}, new TabularEstimator(plain, { objective: 'acc' })), {});
 });

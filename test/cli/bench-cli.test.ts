@@ -118,6 +118,26 @@ test('loom bench compare: a table, JSON with every strategy, and an SVG plot', n
   assert.deepEqual({ ...j.results[0], seconds: 0 }, { ...run, seconds: 0 });
 });
 
+const multiFidelity = strategyNames().find((n) => n === 'sh' || n === 'hyperband' || n === 'bohb');
+
+test('multi-fidelity strategies: the fidelity range comes from the table; low-fidelity queries cost less', { skip: !multiFidelity && 'no multi-fidelity strategy is registered yet' }, () => {
+  const name = multiFidelity as string;
+  const r = JSON.parse(ok(['bench', 'run', ...base, '--strategy', name, '--queries', '60', '--seeds', '2', '--json']));
+  assert.equal(r.options.maxFidelity, 12);
+  assert.equal(r.options.minFidelity, 4);
+  assert.equal(r.curve.length, 60);
+  assert.ok(r.cost.mean < 60 * 12, `cost ${r.cost.mean} below full-fidelity search`);
+  assert.ok(r.cost.mean >= 60 * 4);
+  assert.equal(r.final.n, 2, 'some evaluations reached full fidelity');
+  // Given options win.
+  const r2 = JSON.parse(ok(['bench', 'run', ...base, '--strategy', name, '--queries', '20', '--option', 'minFidelity=1', '--json']));
+  assert.equal(r2.options.minFidelity, 1);
+  // An objective without fidelity cannot serve a multi-fidelity strategy.
+  const plain = join(tmp, 'plain.csv');
+  writeFileSync(plain, `arch,acc\n${A},80\n`);
+  assertUsageError(loom(['bench', 'run', '--space', 'nb201', '--table', plain, '--objective', 'acc', '--report', 'acc', '--strategy', name, '--queries', '5']), new RegExp(`strategy '${name}' is multi-fidelity, but the objective 'acc' has no fidelity`));
+});
+
 test('bad input: one clear line, exit code 2', () => {
   const run = (extra: string[]) => loom(['bench', 'run', ...base, '--queries', '5', ...extra]);
   assertUsageError(run(['--strategy', 'nope']), /unknown strategy 'nope' \(known: /);
