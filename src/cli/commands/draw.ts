@@ -60,13 +60,15 @@ export async function archDraw(name: string, text: string, o: ArchDrawOptions): 
     throw new UsageError(`-o ${o.output}: unknown drawing format '${ext || '(no extension)'}' (use .svg or .dot)`);
   }
   const space = getSpace(name);
-  const cellDrawing = !o.network && cellDrawer(space) !== undefined;
-  if (cellDrawing) {
+  const cells = o.network ? undefined : cellDrawer(space);
+  if (o.cell !== undefined) {
+    if (o.network) throw new UsageError('--cell applies to cell drawings, not to --network');
+    if (!cells?.cells.length) throw new UsageError(`--cell: space '${space.name}' has no cell types to pick from`);
+  }
+  if (cells) {
     const netFlags = (['input', 'classes', 'channels', 'cells'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k}`);
     if (o.expand) netFlags.push('--expand');
     if (netFlags.length) throw new UsageError(`${netFlags.join(', ')} appl${netFlags.length === 1 ? 'ies' : 'y'} to network drawings: add --network`);
-  } else if (o.cell !== undefined) {
-    throw new UsageError(o.network ? '--cell applies to cell drawings, not to --network' : `--cell: space '${space.name}' has no cells to pick from`);
   }
   const arch = readArch(space, text);
   const drawing = drawArchitecture(space, arch, o);
