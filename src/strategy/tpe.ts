@@ -52,12 +52,12 @@ const phi = (z: number): number => 0.5 * erfc(-z / Math.SQRT2);
 const mass = (a: number, b: number): number => (a > 0 ? phi(-a) - phi(-b) : phi(b) - phi(a));
 
 /** log(sum(exp(xs))). */
-function logSumExp(xs: readonly number[]): number {
+function logSumExp(xs: ArrayLike<number>): number {
   let m = Number.NEGATIVE_INFINITY;
-  for (const x of xs) if (x > m) m = x;
+  for (let i = 0; i < xs.length; i++) if (xs[i] > m) m = xs[i];
   if (m === Number.NEGATIVE_INFINITY) return m;
   let s = 0;
-  for (const x of xs) s += Math.exp(x - m);
+  for (let i = 0; i < xs.length; i++) s += Math.exp(xs[i] - m);
   return m + Math.log(s);
 }
 
@@ -117,6 +117,9 @@ class NumericEstimator implements Estimator {
   private readonly logw: number[] = [];
   private readonly cum: number[] = [];
   private readonly logZ: number[] = [];
+  private readonly logSigmas: number[] = [];
+  /** Scratch space for {@link logpdf}. */
+  private readonly terms: Float64Array;
   private readonly lo: number;
   private readonly hi: number;
   private readonly step: number;
@@ -139,6 +142,7 @@ class NumericEstimator implements Estimator {
     const ks = obs.map((v, i) => ({ mu: tf(v as number), w: w[i], prior: false }));
     ks.push({ mu: (this.lo + this.hi) / 2, w: prior, prior: true });
     ks.sort((a, b) => a.mu - b.mu);
+    this.terms = new Float64Array(ks.length);
     const minSigma = range / Math.min(100, 1 + ks.length);
     const total = ks.reduce((s, k) => s + k.w, 0);
     let c = 0;
@@ -148,6 +152,7 @@ class NumericEstimator implements Estimator {
       const s = k.prior ? range : Math.min(range, Math.max(minSigma, left, right));
       this.mus.push(k.mu);
       this.sigmas.push(s);
+      this.logSigmas.push(Math.log(s));
       this.logw.push(Math.log(k.w / total));
       c += k.w / total;
       this.cum.push(c);
@@ -174,16 +179,18 @@ class NumericEstimator implements Estimator {
   logpdf(v: Value): number {
     const x = this.log ? Math.log(v as number) : (v as number);
     const h = this.step / 2;
-    const terms = this.mus.map((mu, i) => {
+    const terms = this.terms;
+    for (let i = 0; i < this.mus.length; i++) {
       const s = this.sigmas[i];
-      const z = (x - mu) / s;
-      let lp = -0.5 * z * z - LOG_SQRT_2PI - Math.log(s);
+      const z = (x - this.mus[i]) / s;
+      // Density at x; an integer's cell mass is density times width when the cell is narrow next to the kernel.
+      let lp = -0.5 * z * z - LOG_SQRT_2PI - this.logSigmas[i];
       if (h) {
-        const m = mass((x - h - mu) / s, (x + h - mu) / s);
+        const m = h / s < 0.1 ? 0 : mass(z - h / s, z + h / s);
         lp = m > 1e-300 ? Math.log(m) : lp + Math.log(2 * h);
       }
-      return this.logw[i] + lp - this.logZ[i];
-    });
+      terms[i] = this.logw[i] + lp - this.logZ[i];
+    }
     return logSumExp(terms);
   }
 }
