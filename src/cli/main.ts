@@ -109,18 +109,18 @@ function buildProgram(): Command {
     });
 
   const bench = program.command('bench').description('compare search strategies on a tabular benchmark, over seeds');
-  const collect = (v: string, prev: string[]) => [...prev, v];
+  const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
   const benchOptions = (c: Command): Command =>
     c
       .requiredOption('--space <name>', 'search space of the table (e.g. nb201)')
       .requiredOption('--table <file.csv>', "CSV with an 'arch' column and metric@fidelity columns")
       .requiredOption('--objective <column>', 'column the search optimises, e.g. c10_val_acc@12')
       .requiredOption('--report <column>', "column reported for the incumbent, e.g. c10_test_acc@12")
-      .requiredOption('-q, --queries <n>', 'query budget per seed (each evaluation is one query)', intArg(1, 10_000_000))
+      .requiredOption('--queries <n>', 'query budget per seed (each evaluation is one query)', intArg(1, 10_000_000))
       .option('--seeds <k>', 'number of seeds (runs)', intArg(1, 100_000), 1)
       .option('-s, --seed <n>', 'first seed (runs use seed, seed+1, ...)', intArg(0), 0)
       .option('--batch <b>', 'asks per round, as for parallel workers', intArg(1, 100_000), 1)
-      .option('--option <key=value>', 'strategy option (repeatable; strategy.key=value for one strategy)', collect, [] as string[])
+      .option('--option <key=value>', 'strategy option, repeatable (strategy.key=value: for that strategy only)', collect)
       .option('--minimize', 'lower objective is better (e.g. a loss)')
       .option('--quiet', 'no progress on stderr')
       .option('--json', 'print one JSON object');
