@@ -13,8 +13,8 @@
  * - integer, repeat and float decisions (log-floats in log space): a mixture of Gaussians
  *   truncated to the range, one at each observation plus a prior one at the centre with the
  *   range as its width; each observation's bandwidth is the larger distance to its sorted
- *   neighbours, clipped to [range / min(100, 1 + n), range] (the "magic clip"); integers take
- *   the mass of their grid cell;
+ *   neighbours, clipped to [range / min(100, n + 2), range] (the "magic clip"); integers take
+ *   the mass of their grid cell (extended by half a step at both ends);
  * - input decisions with more than 1024 subsets: each candidate's membership is a yes/no
  *   categorical, and draws whose size is out of bounds are redrawn.
  * Observation weights are Optuna's: equal below 25 trials, then older trials ramp down.
@@ -138,18 +138,24 @@ class NumericEstimator implements Estimator {
     this.lo = tf(d.low) - this.step / 2;
     this.hi = tf(d.high) + this.step / 2;
     const range = this.hi - this.lo;
-    // Kernels sorted by centre (the prior among them) to set bandwidths from neighbour gaps.
-    const ks = obs.map((v, i) => ({ mu: tf(v as number), w: w[i], prior: false }));
-    ks.push({ mu: (this.lo + this.hi) / 2, w: prior, prior: true });
+    // Observations sorted by centre; each bandwidth is the larger gap to its sorted neighbours
+    // (the range's ends count as neighbours only for a lone observation, as Optuna without
+    // `consider_endpoints`). The prior kernel sits at the centre with the whole range as width.
+    const ks = obs.map((v, i) => ({ mu: tf(v as number), w: w[i], s: range }));
     ks.sort((a, b) => a.mu - b.mu);
+    const minSigma = range / Math.min(100, 2 + ks.length);
+    const n = ks.length;
+    ks.forEach((k, i) => {
+      const left = i > 0 ? k.mu - ks[i - 1].mu : n === 1 ? k.mu - this.lo : 0;
+      const right = i < n - 1 ? ks[i + 1].mu - k.mu : n === 1 ? this.hi - k.mu : 0;
+      k.s = Math.min(range, Math.max(minSigma, left, right));
+    });
+    ks.push({ mu: (this.lo + this.hi) / 2, w: prior, s: range });
     this.terms = new Float64Array(ks.length);
-    const minSigma = range / Math.min(100, 1 + ks.length);
     const total = ks.reduce((s, k) => s + k.w, 0);
     let c = 0;
-    ks.forEach((k, i) => {
-      const left = k.mu - (i > 0 ? ks[i - 1].mu : this.lo);
-      const right = (i < ks.length - 1 ? ks[i + 1].mu : this.hi) - k.mu;
-      const s = k.prior ? range : Math.min(range, Math.max(minSigma, left, right));
+    for (const k of ks) {
+      const s = k.s;
       this.mus.push(k.mu);
       this.sigmas.push(s);
       this.logSigmas.push(Math.log(s));
@@ -157,7 +163,7 @@ class NumericEstimator implements Estimator {
       c += k.w / total;
       this.cum.push(c);
       this.logZ.push(Math.log(mass((this.lo - k.mu) / s, (this.hi - k.mu) / s)));
-    });
+    }
   }
 
   sample(rng: Rng): Value {
