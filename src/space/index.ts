@@ -39,29 +39,11 @@ export {
   type DartsNetworkOptions,
   type DartsOp,
   DartsSpace,
-  type CellOpBuilder,
-  addCell,
-  cellNetworkConfig,
-  cellNetworkGraph,
-  cellOpBuilder,
   darts,
   dartsConfig,
   formatGenotype,
   parseGenotype,
 } from './spaces/darts.js';
-export { GENOTYPE_CELLS, type Genotype, type GenotypeCell, type GenotypeEdge, readGenotype, writeGenotype } from './spaces/genotype.js';
-export {
-  NASNET_BLOCKS,
-  NASNET_NODES,
-  NASNET_OPS,
-  type NasnetGenotype,
-  type NasnetOp,
-  NasnetSpace,
-  nasnet,
-  nasnetConcat,
-  nasnetConfig,
-  parseNasnetGenotype,
-} from './spaces/nasnet.js';
 export {
   MOBILENET_DEPTHS,
   MOBILENET_EXPANSIONS,
@@ -99,3 +81,19 @@ export {
   prune,
   vertexChannels,
 } from './spaces/nb101.js';
+export {
+  type AttrSpec,
+  type CellCandidateSpec,
+  type CellSpec,
+  type ChoiceValue,
+  type InputChoiceSpec,
+  type LayerChoiceSpec,
+  type NodeSpec,
+  type OpCandidateSpec,
+  type RepeatSpec,
+  type SpaceSpec,
+  type ValueChoiceSpec,
+  checkSpec,
+} from './user/spec.js';
+export { USER_COUNT_LIMIT, UserSpace, loadSpaceFile, userSpace } from './user/space.js';
+export { CellRef, NodeRef, SpaceBuilder, TemplateBuilder, defineSpace, defineSpec } from './user/builder.js';
