@@ -12,7 +12,7 @@
  */
 import type { Architecture } from '../space/architecture.js';
 import type { SearchSpace } from '../space/space.js';
-import { BaseStrategy, type Told, archValues, rankByValue } from './common.js';
+import { BaseStrategy, type PointJSON, type Told, loadPoint, rankByValue, savePoint } from './common.js';
 import type { Ask, OptionSpec } from './strategy.js';
 
 /** The options every bracket strategy takes. */
@@ -141,13 +141,13 @@ export abstract class BracketStrategy extends BaseStrategy<Tag> {
     const b = this.bracket;
     const bracket = b && {
       ...b,
-      rungs: b.rungs.map((r) => ({ ...r, entries: r.entries.map((x) => ({ values: archValues(x.arch), asked: x.asked, value: x.value === undefined ? undefined : Number.isNaN(x.value) ? null : x.value })) })),
+      rungs: b.rungs.map((r) => ({ ...r, entries: r.entries.map((x) => ({ ...savePoint(x), asked: x.asked })) })),
     };
     return { brackets: this.brackets, bracket };
   }
 
   protected override loadOwn(data: unknown): void {
-    type E = { values: Record<string, unknown>; asked: boolean; value?: number | null };
+    type E = PointJSON & { asked: boolean };
     const d = data as { brackets: number; bracket: (Omit<Bracket, 'rungs'> & { rungs: (Omit<Rung, 'entries'> & { entries: E[] })[] }) | null };
     if (!d || !Number.isInteger(d.brackets)) throw this.error('the saved bracket state is incomplete');
     this.brackets = d.brackets;
@@ -156,7 +156,7 @@ export abstract class BracketStrategy extends BaseStrategy<Tag> {
       ...b,
       rungs: b.rungs.map((r) => ({
         ...r,
-        entries: r.entries.map((x) => ({ arch: this.space.arch(x.values), asked: x.asked, ...(x.value === undefined ? {} : { value: x.value === null ? Number.NaN : x.value }) })),
+        entries: r.entries.map((x) => ({ ...loadPoint(this.space, x), asked: x.asked })),
       })),
     };
   }

@@ -51,6 +51,29 @@ export function archValues(arch: Architecture): Record<string, unknown> {
   return arch.toJSON().values;
 }
 
+/** An architecture with its value (NaN: failed; undefined: not yet evaluated). */
+export interface Point {
+  arch: Architecture;
+  value?: number;
+}
+
+/** The JSON form of a {@link Point}: values, and the value with NaN as null. */
+export interface PointJSON {
+  values: Record<string, unknown>;
+  value?: number | null;
+}
+
+/** A point for a saved state. */
+export function savePoint(p: Point): PointJSON {
+  return p.value === undefined ? { values: archValues(p.arch) } : { values: archValues(p.arch), value: Number.isNaN(p.value) ? null : p.value };
+}
+
+/** A point back from {@link savePoint}'s form (throws an ArchitectureError for values not in `space`). */
+export function loadPoint(space: SearchSpace, j: PointJSON): Point {
+  const arch = space.arch(j.values);
+  return j.value === undefined ? { arch } : { arch, value: j.value === null ? Number.NaN : j.value };
+}
+
 /** The best of `trials` by value (failures never win); ties go to the earlier one. Undefined when none succeeded. */
 export function bestOf<T extends { value: number }>(trials: Iterable<T>): T | undefined {
   let best: T | undefined;

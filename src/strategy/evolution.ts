@@ -18,7 +18,7 @@
  */
 import type { Architecture } from '../space/architecture.js';
 import type { SearchSpace } from '../space/space.js';
-import { BaseStrategy, type Told, archValues, defineStrategy } from './common.js';
+import { BaseStrategy, type PointJSON, type Told, defineStrategy, loadPoint, savePoint } from './common.js';
 import type { Ask } from './strategy.js';
 
 /** Whether an ask was a random initial member or a mutated child. */
@@ -80,11 +80,11 @@ export class RegularizedEvolution extends BaseStrategy<Role> {
   }
 
   protected override saveOwn(): unknown {
-    return this.population.map((m) => ({ values: archValues(m.arch), value: m.value }));
+    return this.population.map(savePoint);
   }
   protected override loadOwn(data: unknown): void {
     if (!Array.isArray(data)) throw this.error('the saved population is missing');
-    this.population = data.map((m: { values: Record<string, unknown>; value: number }) => ({ arch: this.space.arch(m.values), value: m.value }));
+    this.population = data.map((m: PointJSON) => loadPoint(this.space, m) as Member);
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import type { Architecture } from '../space/architecture.js';
 import type { SearchSpace } from '../space/space.js';
-import { BaseStrategy, type Told, archValues, defineStrategy } from './common.js';
+import { BaseStrategy, type PointJSON, type Told, archValues, defineStrategy, loadPoint, savePoint } from './common.js';
 import type { Ask } from './strategy.js';
 
 /** Which round (start or neighbourhood) an ask belongs to, and whether it is a start point or a neighbour. */
@@ -122,14 +122,14 @@ export class LocalSearch extends BaseStrategy<Tag> {
   }
 
   protected override saveOwn(): unknown {
-    const pt = (p: Point | null) => (p ? { values: archValues(p.arch), value: p.value } : null);
+    const pt = (p: Point | null) => (p ? savePoint(p) : null);
     return { round: this.round, phase: this.phase, initAsked: this.initAsked, current: pt(this.current), best: pt(this.best), queue: this.queue.map(archValues) };
   }
   protected override loadOwn(data: unknown): void {
-    type P = { values: Record<string, unknown>; value: number } | null;
+    type P = PointJSON | null;
     const d = data as { round: number; phase: 'init' | 'climb'; initAsked: number; current: P; best: P; queue: Record<string, unknown>[] };
     if (!d || !Array.isArray(d.queue) || (d.phase !== 'init' && d.phase !== 'climb')) throw this.error('the saved local-search state is incomplete');
-    const pt = (p: P): Point | null => (p ? { arch: this.space.arch(p.values), value: p.value } : null);
+    const pt = (p: P): Point | null => (p ? (loadPoint(this.space, p) as Point) : null);
     this.round = d.round;
     this.phase = d.phase;
     this.initAsked = d.initAsked;

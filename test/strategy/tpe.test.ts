@@ -99,7 +99,8 @@ test('tpe: ask+tell stays fast at 300 observations', () => {
     [nb201, f],
     [mixed, g],
   ] as const) {
-    const s = createStrategy('tpe', space, 0);
+    // 300 random start-up trials (cheap to collect), then every ask fits the model on 300+ observations.
+    const s = createStrategy('tpe', space, 0, { startup: 300 });
     run(s, 300, obj);
     const t0 = performance.now();
     run(s, 20, obj);
