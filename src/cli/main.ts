@@ -87,6 +87,7 @@ function buildProgram(): Command {
     .option('--classes <k>', 'number of classes (default 10)', intArg(1))
     .option('--channels <c>', 'channels of the first stage (nb201 default 16)', intArg(1))
     .option('--cells <n>', 'cells per stage (nb201 default 5)', intArg(1))
+    .option('--auxiliary', "add the auxiliary head (darts, nasnet): params count it, mainParams do not")
     .option('--json', 'print one JSON object')
     .action(async (name: string, text: string, opts) => {
       const { archStats } = await import('./commands/space.js');

@@ -39,11 +39,29 @@ export {
   type DartsNetworkOptions,
   type DartsOp,
   DartsSpace,
+  type CellOpBuilder,
+  addCell,
+  cellNetworkConfig,
+  cellNetworkGraph,
+  cellOpBuilder,
   darts,
   dartsConfig,
   formatGenotype,
   parseGenotype,
 } from './spaces/darts.js';
+export { GENOTYPE_CELLS, type Genotype, type GenotypeCell, type GenotypeEdge, readGenotype, writeGenotype } from './spaces/genotype.js';
+export {
+  NASNET_BLOCKS,
+  NASNET_NODES,
+  NASNET_OPS,
+  type NasnetGenotype,
+  type NasnetOp,
+  NasnetSpace,
+  nasnet,
+  nasnetConcat,
+  nasnetConfig,
+  parseNasnetGenotype,
+} from './spaces/nasnet.js';
 export {
   MOBILENET_DEPTHS,
   MOBILENET_EXPANSIONS,

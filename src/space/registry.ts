@@ -7,6 +7,7 @@ import { chain } from './spaces/chain.js';
 import { darts } from './spaces/darts.js';
 import { mobilenet } from './spaces/mobilenet.js';
 import { multibranch } from './spaces/multibranch.js';
+import { nasnet } from './spaces/nasnet.js';
 import { nb101 } from './spaces/nb101.js';
 import { nb201 } from './spaces/nb201.js';
 import { loadSpaceFile } from './user/space.js';
@@ -17,6 +18,7 @@ const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
   [chain.name, chain],
   [multibranch.name, multibranch],
   [darts.name, darts],
+  [nasnet.name, nasnet],
   [mobilenet.name, mobilenet],
 ]);
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { F, type Tensor, cat, dispose, manualSeed, memory, nn, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { ArchitectureError, GraphBuilder, getSpace, spaceNames } from '../../src/space/index.js';
 import { FactorizedReduce, GraphNetwork, buildNetwork, compileGraph } from '../../src/space/networks/index.js';
-import { DARTS_GENOTYPE_OPS, addCell, darts, dartsConfig, dartsOpBuilder, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
+import { DARTS_GENOTYPE_OPS, addCell, cellOpBuilder, darts, dartsConfig, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
 import { forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
@@ -311,7 +313,7 @@ test('cell wiring: each op reads the node its genotype pair names; FactorizedRed
   // The cell reads s0 = the input (3 channels) and s1 = a 1x1 conv of it (5 channels), at C=4.
   const b = new GraphBuilder([3, 6, 6], 'test');
   const s1 = b.add('conv', b.input, { out: 5, k: 1 }, 'pre');
-  const out = b.scope('cell', () => addCell(b, b.input, s1, { edges: g.normal, concat: [2, 3, 4, 5], c: 4, reduction: false, reductionPrev: false }, dartsOpBuilder));
+  const out = b.scope('cell', () => addCell(b, b.input, s1, { edges: g.normal, concat: [2, 3, 4, 5], c: 4, reduction: false, reductionPrev: false }, cellOpBuilder));
   const cell = compileGraph(b.output('logits', out).build()).eval();
   const mod = (name: string) => {
     const m = [...cell.namedModules()].find(([n]) => n === name)?.[1];
@@ -345,4 +347,29 @@ test('cell wiring: each op reads the node its genotype pair names; FactorizedRed
   for (const m of [cell, fr]) m.dispose();
   s0.dispose();
   assert.equal(memory().liveTensors, base);
+});
+
+test('loom arch stats: DARTS V2 at the paper settings, with --auxiliary, and the activation memory estimates', () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const loom = (args: string[]) => spawnSync(process.execPath, [cli, 'arch', 'stats', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const args = ['darts', DARTS_V2, '--channels', '36', '--cells', '20', '--input', '3x32x32', '--classes', '10', '--json'];
+  const r = loom(args);
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  assert.equal(o.params, 3349342);
+  assert.equal(o.mainParams, 3349342);
+  assert.equal(o.flops, 528359040);
+  assert.ok(o.trainActivationBytes > o.inferencePeakBytes && o.inferencePeakBytes > 3 * 32 * 32 * 4, JSON.stringify(o));
+  const aux = JSON.parse(loom([...args, '--auxiliary']).stdout);
+  assert.equal(aux.auxiliary, true);
+  assert.equal(aux.mainParams, 3349342);
+  assert.equal(aux.params, 3349342 + 576 * 128 + 256 + 128 * 768 * 4 + 1536 + 768 * 10 + 10);
+  assert.equal(aux.flops, o.flops);
+  assert.match(loom(['darts', DARTS_V2, '--auxiliary']).stdout, /^params 3,825,768 \(3\.826M\)\n {7}3,349,342 without the auxiliary head/m);
+  const nb = loom(['nb201', '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|', '--auxiliary']);
+  assert.equal(nb.status, 2);
+  assert.match(nb.stderr, /^loom: space 'nb201' has no auxiliary head \(--auxiliary is for darts and nasnet\)\n$/);
+  const small = loom(['darts', DARTS_V2, '--auxiliary', '--input', '3x16x16']);
+  assert.equal(small.status, 2);
+  assert.match(small.stderr, /needs an 8x8 to 10x10 feature map after the last reduction, got 4x4/);
 });

@@ -22,6 +22,10 @@ const SAMPLES: Record<string, [OpAttrs, Shape[]][]> = {
   ],
   sep_conv: [[{ out: 6, k: 5, stride: 2 }, [[4, 8, 8]]]],
   dil_conv: [[{ out: 6, k: 3 }, [[4, 8, 8]]]],
+  conv_1xk_kx1: [
+    [{ out: 6, k: 7, stride: 2 }, [[4, 9, 9]]],
+    [{ out: 4, k: 3 }, [[4, 8, 7]]],
+  ],
   factorized_reduce: [[{ out: 6 }, [[4, 8, 8]]]],
   max_pool: [[{ k: 2, ceil: true }, [[4, 7, 7]]]],
   avg_pool: [[{ k: 3, stride: 1, pad: 1, countPad: false }, [[4, 7, 7]]]],

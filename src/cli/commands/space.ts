@@ -84,6 +84,8 @@ export function readArch(s: SearchSpace, text: string): Architecture {
 }
 
 export interface ArchStatsOptions extends NetworkOptions {
+  /** Build the space's auxiliary head (DARTS-family spaces). */
+  auxiliary?: boolean;
   json?: boolean;
 }
 
@@ -91,7 +93,8 @@ export function archStats(name: string, text: string, o: ArchStatsOptions): void
   const s = space(name);
   if (!s.measure) throw new UsageError(`space '${name}' has no parameter/FLOPs formula yet`);
   const arch = readArch(s, text);
-  const net: NetworkOptions = { input: o.input, classes: o.classes, channels: o.channels, cells: o.cells };
+  const net: NetworkOptions & { auxiliary?: boolean } = { input: o.input, classes: o.classes, channels: o.channels, cells: o.cells, auxiliary: o.auxiliary };
+  if (o.auxiliary && s.graph?.(arch, net).outputs.aux === undefined) throw new UsageError(`space '${name}' has no auxiliary head (--auxiliary is for darts and nasnet)`);
   const m = s.measure(arch, net);
   const res = {
     space: s.name,
@@ -101,6 +104,9 @@ export function archStats(name: string, text: string, o: ArchStatsOptions): void
     ...Object.fromEntries(Object.entries(net).filter(([, v]) => v !== undefined)),
     params: m.params,
     flops: m.flops,
+    mainParams: m.mainParams,
+    trainActivationBytes: m.trainActivationBytes,
+    inferencePeakBytes: m.inferencePeakBytes,
   };
   if (o.json) {
     out(JSON.stringify(res));
@@ -108,5 +114,9 @@ export function archStats(name: string, text: string, o: ArchStatsOptions): void
   }
   out(`${res.arch}`);
   out(`params ${fmtInt(m.params)} (${(m.params / 1e6).toFixed(3)}M)`);
+  if (m.mainParams !== undefined && m.mainParams !== m.params) out(`       ${fmtInt(m.mainParams)} without the auxiliary head (${(m.mainParams / 1e6).toFixed(3)}M)`);
   out(`flops  ${fmtInt(m.flops)} multiply-adds (${(m.flops / 1e6).toFixed(2)}M)`);
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  if (m.trainActivationBytes !== undefined) out(`memory ${mib(m.trainActivationBytes)} of activations per sample kept for training`);
+  if (m.inferencePeakBytes !== undefined) out(`       ${mib(m.inferencePeakBytes)} peak activations per sample in inference`);
 }

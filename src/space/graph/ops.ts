@@ -275,6 +275,24 @@ const OP_LIST: OpSpec[] = [
     },
   },
   {
+    name: 'conv_1xk_kx1',
+    description: "ReLU, 1xk conv (stride along the width), kx1 conv (stride along the height), BN: DARTS's conv_7x1_1x7, NASNet's 1x7-then-7x1 conv: out, k (odd), stride=1",
+    arity: [1, 1],
+    shape: (a, [s]) => {
+      const [, h, w] = map(s, 'conv_1xk_kx1');
+      const k = posInt(a, 'k');
+      if (k % 2 === 0) throw new Error(`kernel size must be odd, got ${k}`);
+      const st = posInt(a, 'stride', 1);
+      return [posInt(a, 'out'), windowOut(h, k, st, (k - 1) / 2), windowOut(w, k, st, (k - 1) / 2)];
+    },
+    params: (a, [s], o) => (s[0] * o[0] + o[0] * o[0]) * posInt(a, 'k') + 2 * o[0],
+    // The 1xk conv outputs the input's height at the output's width.
+    flops: (a, [s], o) => s[0] * o[0] * posInt(a, 'k') * s[1] * o[2] + o[0] * o[0] * posInt(a, 'k') * hw(o),
+    saved: (_a, [s], o) => numel(s) + o[0] * s[1] * o[2] + 2 * numel(o),
+    label: (a, _i, o) => `relu-conv 1x${num(a, 'k')},${num(a, 'k')}x1${strideTag(a)}-bn → ${o[0]}`,
+    build: (a, [s], o, { blocks }) => new blocks.FactorizedConv(s[0], o[0], posInt(a, 'k'), posInt(a, 'stride', 1)),
+  },
+  {
     name: 'factorized_reduce',
     description: 'ReLU, two 1x1 stride-2 convs (one shifted a pixel) to out/2 channels each, concatenated, BN: out (even)',
     arity: [1, 1],
@@ -550,11 +568,12 @@ const OP_LIST: OpSpec[] = [
   },
   {
     name: 'aux_head_cifar',
-    description: "DARTS's auxiliary head for an 8x8 input: ReLU, 5x5 avg pool /3, conv1x1 → 128, BN, ReLU, conv2x2 → 768, BN, ReLU, linear: classes",
+    description: "DARTS's auxiliary head for an 8x8 (to 10x10) input: ReLU, 5x5 avg pool /3, conv1x1 → 128, BN, ReLU, conv2x2 → 768, BN, ReLU, linear: classes",
     arity: [1, 1],
     shape: (a, [s]) => {
       const [, h, w] = map(s, 'aux_head_cifar');
-      if (h !== 8 || w !== 8) throw new Error(`the auxiliary head needs an 8x8 feature map, got ${h}x${w} (use a 32x32 input)`);
+      // Its 5x5/3 pooling makes 2x2 of 8 to 10 pixels, which the 2x2 conv reduces to one.
+      if (h < 8 || h > 10 || w < 8 || w > 10) throw new Error(`the auxiliary head needs an 8x8 to 10x10 feature map, got ${h}x${w} (use a 32x32 input)`);
       return [posInt(a, 'classes')];
     },
     params: (_a, [s], o) => s[0] * 128 + 2 * 128 + 128 * 768 * 4 + 2 * 768 + 768 * o[0] + o[0],

@@ -78,6 +78,27 @@ export class SepConv extends nn.Module {
   }
 }
 
+/**
+ * ReLU, 1xk conv (stride along the width), kx1 conv (stride along the height), BN, as `op` (a
+ * Sequential): DARTS's `conv_7x1_1x7` (operations.py), NASNet's "1x7 then 7x1 convolution".
+ */
+export class FactorizedConv extends nn.Module {
+  readonly op: nn.Sequential;
+  constructor(cin: number, cout: number, kernel: number, stride: number) {
+    super();
+    const p = (kernel - 1) >> 1;
+    this.op = new nn.Sequential(
+      new nn.ReLU(),
+      new nn.Conv2d(cin, cout, [1, kernel], { stride: [1, stride], padding: [0, p], bias: false }),
+      new nn.Conv2d(cout, cout, [kernel, 1], { stride: [stride, 1], padding: [p, 0], bias: false }),
+      new nn.BatchNorm2d(cout),
+    );
+  }
+  override forward(x: Tensor): Tensor {
+    return this.op.call(x) as Tensor;
+  }
+}
+
 /** DARTS's `FactorizedReduce`: ReLU, two 1x1 stride-2 convs (the second shifted by one pixel) to cout/2 channels each, concatenated, then BN. */
 export class FactorizedReduce extends nn.Module {
   readonly conv_1: nn.Conv2d;
@@ -148,7 +169,6 @@ export class AuxiliaryHeadCIFAR extends nn.Module {
     return this.classifier.call((this.features.call(x) as Tensor).flatten(1));
   }
 }
-
 
 /**
  * Squeeze-and-excitation (Hu et al. 2018) as MnasNet and EfficientNet use it: global average

@@ -172,24 +172,33 @@ export function formatGenotype(g: DartsGenotype): string {
  */
 export type CellOpBuilder = (g: GraphBuilder, op: string, x: number, c: number, stride: number, name: string) => number;
 
-/** DARTS's `OPS[op](C, stride, affine=True)` (operations.py): a reduce-cell skip is FactorizedReduce; pools pad 1 (average pooling does not count the padding). */
-export const dartsOpBuilder: CellOpBuilder = (g, op, x, c, stride, name) => {
-  switch (op) {
-    case 'max_pool_3x3':
-      return g.add('max_pool', x, { k: 3, stride, pad: 1 }, name);
-    case 'avg_pool_3x3':
-      return g.add('avg_pool', x, { k: 3, stride, pad: 1, countPad: false }, name);
-    case 'skip_connect':
-      return stride === 1 ? g.add('identity', x, {}, name) : g.add('factorized_reduce', x, { out: c }, name);
-    case 'sep_conv_3x3':
-    case 'sep_conv_5x5':
-      return g.add('sep_conv', x, { out: c, k: op.endsWith('5x5') ? 5 : 3, stride }, name);
-    case 'dil_conv_3x3':
-    case 'dil_conv_5x5':
-      return g.add('dil_conv', x, { out: c, k: op.endsWith('5x5') ? 5 : 3, stride, dil: 2 }, name);
-    default:
-      throw new ArchitectureError(`darts: unknown op '${op}' (ops: ${DARTS_GENOTYPE_OPS.join(', ')})`);
+/**
+ * Builds the ops of DARTS-family cells by name, as DARTS's `OPS[op](C, stride, affine=True)`
+ * (operations.py) does: `skip_connect` (the identity; FactorizedReduce at stride 2),
+ * `max_pool_kxk` and `avg_pool_kxk` (padding (k-1)/2; average pooling does not count the
+ * padding), `sep_conv_kxk` (SepConv), `dil_conv_kxk` (DilConv, dilation 2), `conv_kxk`
+ * (ReLU-conv-BN) and `conv_kx1_1xk` (ReLU, 1xk conv, kx1 conv, BN). Spaces check their op names
+ * before building; an unknown one here is a bug.
+ */
+export const cellOpBuilder: CellOpBuilder = (g, op, x, c, stride, name) => {
+  if (op === 'skip_connect') return stride === 1 ? g.add('identity', x, {}, name) : g.add('factorized_reduce', x, { out: c }, name);
+  const m = /^(max_pool|avg_pool|sep_conv|dil_conv|conv)_(\d)x\2$/.exec(op);
+  const k = Number(m?.[2]);
+  switch (m?.[1]) {
+    case 'max_pool':
+      return g.add('max_pool', x, { k, stride, pad: (k - 1) / 2 }, name);
+    case 'avg_pool':
+      return g.add('avg_pool', x, { k, stride, pad: (k - 1) / 2, countPad: false }, name);
+    case 'sep_conv':
+      return g.add('sep_conv', x, { out: c, k, stride }, name);
+    case 'dil_conv':
+      return g.add('dil_conv', x, { out: c, k, stride, dil: 2 }, name);
+    case 'conv':
+      return g.add('relu_conv_bn', x, { out: c, k, stride }, name);
   }
+  const f = /^conv_(\d)x1_1x\1$/.exec(op);
+  if (f) return g.add('conv_1xk_kx1', x, { out: c, k: Number(f[1]), stride }, name);
+  throw new Error(`cell network: no builder for op '${op}'`);
 };
 
 /**
@@ -357,7 +366,7 @@ export class DartsSpace extends DecisionSpace {
     const cfg = dartsConfig(o);
     const reductions = dartsReductionCells(cfg.cells);
     const reduction = Array.from({ length: cfg.cells }, (_, i) => reductions.includes(i));
-    return cellNetworkGraph({ space: 'darts', cfg, genotype, reduction, auxCell: dartsAuxCell(cfg.cells), addOp: dartsOpBuilder });
+    return cellNetworkGraph({ space: 'darts', cfg, genotype, reduction, auxCell: dartsAuxCell(cfg.cells), addOp: cellOpBuilder });
   }
 
   /** Parameters, FLOPs and activation memory from {@link graph} (`params` counts the auxiliary head when asked for; `mainParams` never does). */
