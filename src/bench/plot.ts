@@ -30,9 +30,12 @@ export function anytimePlotSpec(results: readonly BenchmarkResult[], o: PlotOpti
     }
   }
   const order = results.map((r) => r.strategy);
-  // The y range follows the means (and the bands above them): a wide band after the first few
-  // queries would otherwise squash the lines; bands are clipped at the bottom instead.
-  const means = rows.map((d) => d.mean);
+  // The y range follows the means after the first tenth of the budget (and the bands above them):
+  // the first few queries' low incumbents and wide bands would otherwise squash the part where
+  // strategies differ. What falls below is clipped.
+  const from = Math.max(2, Math.ceil(Math.max(...results.map((r) => r.queries)) / 10));
+  const late = rows.filter((d) => d.queries >= from);
+  const means = (late.length ? late : rows).map((d) => d.mean);
   const top = Math.max(...rows.map((d) => d.hi));
   const bottom = Math.min(...means);
   const pad = (top - bottom) * 0.03 || 1;
@@ -55,7 +58,7 @@ export function anytimePlotSpec(results: readonly BenchmarkResult[], o: PlotOpti
     encoding: { x },
     layer: [
       {
-        mark: { type: 'area', opacity: 0.18, clip: true },
+        mark: { type: 'area', opacity: results.length > 3 ? 0.1 : 0.18, clip: true },
         encoding: {
           y: { field: 'lo', type: 'quantitative', title: `${r0.report} of the incumbent`, scale: { zero: false, domain: rows.length ? [bottom - pad, top + pad] : undefined, nice: true } },
           y2: { field: 'hi' },
