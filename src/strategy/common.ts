@@ -74,13 +74,6 @@ export function loadPoint(space: SearchSpace, j: PointJSON): Point {
   return j.value === undefined ? { arch } : { arch, value: j.value === null ? Number.NaN : j.value };
 }
 
-/** The best of `trials` by value (failures never win); ties go to the earlier one. Undefined when none succeeded. */
-export function bestOf<T extends { value: number }>(trials: Iterable<T>): T | undefined {
-  let best: T | undefined;
-  for (const t of trials) if (!Number.isNaN(t.value) && (best === undefined || t.value > best.value)) best = t;
-  return best;
-}
-
 /** Sorts by value, best first; failures last; ties keep their order (stable). */
 export function rankByValue<T extends { value: number }>(trials: readonly T[]): T[] {
   return [...trials].sort((a, b) => score(b.value) - score(a.value) || 0);
