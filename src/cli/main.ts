@@ -99,11 +99,12 @@ function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'output file: .svg or .dot')
     .option('--network', 'draw the whole network (ops top to bottom, each cell or stage one box) instead of the cell')
     .option('--expand', 'with --network: draw every op inside the cells and stages')
-    .option('--cell <type>', 'draw one cell type of a two-cell space (darts: normal or reduce; default both)')
+    .option('--cell <type>', 'draw one cell type of a two-cell space (darts, nasnet: normal or reduce; default both)')
     .option('--input <CxHxW>', 'network input shape (default 3x32x32)', shapeArg)
     .option('--classes <k>', 'network classes (default 10)', intArg(1))
     .option('--channels <c>', 'channels of the first stage', intArg(1))
     .option('--cells <n>', 'cells per stage', intArg(1))
+    .option('--auxiliary', 'with --network: draw the auxiliary head too (darts, nasnet)')
     .action(async (name: string, text: string, opts) => {
       const { archDraw } = await import('./commands/draw.js');
       await archDraw(name, text, opts);

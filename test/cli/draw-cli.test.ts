@@ -93,6 +93,7 @@ test('arch draw: bad input is one line and exit code 2, and nothing is written',
   assertUsageError(loom(['arch', 'draw', 'darts', DARTS_V2, '--cell', 'normal', '--network', '-o', out]), /--cell applies to cell drawings/);
   assertUsageError(loom(['arch', 'draw', 'chain', 'conv-3-32-1,sep-5-64-2,max-3-16-2,conv-1-128-1,avg-3-16-1,sep-3-64-1', '--cell', 'normal', '-o', out]), /--cell: space 'chain' has no cell types/);
   assertUsageError(loom(['arch', 'draw', 'darts', DARTS_V2, '--expand', '-o', out]), /--expand applies to network drawings: add --network/);
+  assertUsageError(loom(['arch', 'draw', 'darts', DARTS_V2, '--auxiliary', '--input', '3x64x64', '-o', out]), /--input, --auxiliary apply to network drawings: add --network/);
   assertUsageError(loom(['arch', 'draw', 'nb201', NB201, '--channels', '8', '--cells', '2', '-o', out]), /--channels, --cells apply to network drawings: add --network/);
   assertUsageError(loom(['arch', 'draw', 'nb201', NB201, '--input', '3x30x30', '--network', '-o', out]), /multiples of 4/);
   assert.ok(!existsSync(out));

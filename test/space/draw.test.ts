@@ -8,6 +8,7 @@ import {
   drawArchitecture,
   drawingToSvg,
   genotypeCell,
+  genotypeCellDrawing,
   networkDrawing,
   toDot,
 } from '../../src/space/draw/index.js';
@@ -15,6 +16,7 @@ import { ArchitectureError } from '../../src/space/errors.js';
 import { getOp } from '../../src/space/graph/ops.js';
 import { chain } from '../../src/space/spaces/chain.js';
 import { darts } from '../../src/space/spaces/darts.js';
+import type { Genotype } from '../../src/space/spaces/genotype.js';
 import { multibranch } from '../../src/space/spaces/multibranch.js';
 import { nb101 } from '../../src/space/spaces/nb101.js';
 import { nb201 } from '../../src/space/spaces/nb201.js';
@@ -201,11 +203,57 @@ test('both DARTS cells: two framed clusters with prefixed ids, 16 op edges', () 
   assert.equal(nodes.get('reduce/c_{k-2}'), 'c_{k-2}');
 });
 
+test('any space with a genotype accessor draws its cells; NASNet-A with its paper\'s state names and 5 blocks', () => {
+  // NASNet-A as DARTS's genotypes.py lists it; a stand-in space with only the accessor.
+  const NASNET_A: Genotype = {
+    normal: [
+      ['sep_conv_5x5', 1],
+      ['sep_conv_3x3', 0],
+      ['sep_conv_5x5', 0],
+      ['sep_conv_3x3', 0],
+      ['avg_pool_3x3', 1],
+      ['skip_connect', 0],
+      ['avg_pool_3x3', 0],
+      ['avg_pool_3x3', 0],
+      ['sep_conv_3x3', 1],
+      ['skip_connect', 1],
+    ],
+    normal_concat: [2, 3, 4, 5, 6],
+    reduce: [
+      ['sep_conv_5x5', 1],
+      ['sep_conv_7x7', 0],
+      ['max_pool_3x3', 1],
+      ['sep_conv_7x7', 0],
+      ['avg_pool_3x3', 1],
+      ['sep_conv_5x5', 0],
+      ['skip_connect', 3],
+      ['avg_pool_3x3', 2],
+      ['sep_conv_3x3', 2],
+      ['max_pool_3x3', 1],
+    ],
+    reduce_concat: [4, 5, 6],
+  };
+  const space = { name: 'nasnet', genotype: () => NASNET_A };
+  const arch = darts.parse(DARTS_V2); // any architecture: the stand-in ignores it
+  const { nodes, edges } = readDot(toDot(genotypeCellDrawing(space, arch, ['reduce'])));
+  assert.deepEqual([...nodes.keys()].sort(), ['0', '1', '2', '3', '4', 'h_{i+1}', 'h_{i-1}', 'h_{i}']);
+  assert.equal(edges.filter((e) => e.includes(': ')).length, 10);
+  assert.ok(edges.includes('1 -> 3: skip_connect') && edges.includes('0 -> 3: avg_pool_3x3') && edges.includes('h_{i} -> 4: max_pool_3x3'));
+  assert.deepEqual(
+    edges.filter((e) => !e.includes(': ')),
+    ['2 -> h_{i+1}', '3 -> h_{i+1}', '4 -> h_{i+1}'],
+  );
+  const both = genotypeCellDrawing(space, arch);
+  assert.equal(both.title, 'nasnet cells');
+  assert.equal(both.edges.length, 2 * 10 + 5 + 3);
+});
+
 test('bad cell choices are clear errors', () => {
   assert.throws(() => drawArchitecture(darts, darts.parse(DARTS_V2), { cell: 'reduction' }), (e: Error) => e instanceof ArchitectureError && /unknown cell 'reduction' \(cells: normal, reduce\)/.test(e.message));
   assert.throws(() => drawArchitecture(nb201, nb201.parse(NB201_EXAMPLE), { cell: 'normal' }), (e: Error) => e instanceof ArchitectureError && /no cell types/.test(e.message));
   assert.throws(() => drawArchitecture(darts, darts.parse(DARTS_V2), { cell: 'normal', network: true }), ArchitectureError);
-  assert.throws(() => genotypeCell([['sep_conv_3x3', 0], ['skip_connect', 3]], [2]), /node 0 reads node 1, which comes after it/);
+  assert.throws(() => genotypeCell([['sep_conv_3x3', 0], ['skip_connect', 3]], [2]), /node 0 reads node 1, which does not come before it/);
+  assert.throws(() => genotypeCell([['sep_conv_3x3', 0], ['skip_connect', 1]], [2, 3]), /concatenates node 1, which the cell does not have/);
 });
 
 test('an NB101 cell is drawn pruned: input, op nodes, output, edges of the pruned matrix', () => {
@@ -298,6 +346,27 @@ test('NB201 network: each cell collapses into one box (default) or is framed wit
   assert.equal(framed.clusters.length, 6);
   assert.ok(framed.edges.includes('stem.1 -> cells.0.edges.1_0'));
   assert.equal(framed.nodes.get('cells.0.edges.1_0'), 'relu-conv 3x3-bn → 16\n16x32x32');
+});
+
+test('DARTS network: 8 cells collapse into boxes (reductions halve the size), the auxiliary head ends in its own output', () => {
+  const arch = darts.parse(DARTS_V2);
+  const g = darts.graph(arch, { cells: 8, auxiliary: true });
+  const d = drawArchitecture(darts, arch, { network: true, cells: 8, auxiliary: true });
+  const groups = d.nodes.filter((n) => n.kind === 'group');
+  assert.equal(groups.length, 8);
+  const shapes = groups.map((n) => n.label.split('\n')[2]);
+  // Reduction cells at 8 // 3 = 2 and 2 * 8 // 3 = 5; a cell outputs 4 nodes of C channels.
+  assert.deepEqual(shapes, ['144x32x32', '144x32x32', '288x16x16', '288x16x16', '288x16x16', '576x8x8', '576x8x8', '576x8x8']);
+  const outs = d.nodes.filter((n) => n.kind === 'output').map((n) => n.id);
+  assert.deepEqual(outs.sort(), ['output:aux', 'output:logits']);
+  // The head reads the second reduction cell (2 * 8 // 3 = 5) and ends in the aux output.
+  const aux = g.nodes[g.outputs.aux].name;
+  assert.ok(d.edges.some((e) => e.from === 'group:cell 5' && e.to === aux), `${aux} reads cell 5`);
+  assert.ok(d.edges.some((e) => e.from === aux && e.to === 'output:aux'));
+  assert.match(d.nodes.find((n) => n.id === 'output:aux')?.label ?? '', /^aux\n10$/);
+  // Each cell reads the two cells before it (the first two read the stem).
+  assert.ok(d.edges.some((e) => e.from === 'group:cell 0' && e.to === 'group:cell 2'));
+  assert.ok(d.edges.some((e) => e.from === 'group:cell 1' && e.to === 'group:cell 2'));
 });
 
 test('networkDrawing names the auxiliary output too', () => {

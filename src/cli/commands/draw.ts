@@ -18,6 +18,7 @@ export interface ArchDrawOptions extends NetworkOptions {
   output: string;
   network?: boolean;
   expand?: boolean;
+  auxiliary?: boolean;
   cell?: string;
 }
 
@@ -67,7 +68,7 @@ export async function archDraw(name: string, text: string, o: ArchDrawOptions): 
   }
   if (cells) {
     const netFlags = (['input', 'classes', 'channels', 'cells'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k}`);
-    if (o.expand) netFlags.push('--expand');
+    for (const k of ['expand', 'auxiliary'] as const) if (o[k]) netFlags.push(`--${k}`);
     if (netFlags.length) throw new UsageError(`${netFlags.join(', ')} appl${netFlags.length === 1 ? 'ies' : 'y'} to network drawings: add --network`);
   }
   const arch = readArch(space, text);

@@ -2,10 +2,12 @@
  * Cell drawings: an architecture's cell as a DAG, through each cell space's public accessors.
  * - NAS-Bench-201: nodes 0..3, one arrow per edge labelled with its op; `none` edges are left out
  *   (they carry nothing).
- * - DARTS: as DARTS's `visualize.py` draws a genotype: the two cell inputs `c_{k-2}` and
- *   `c_{k-1}`, intermediate nodes 0..3 (each reading two earlier nodes through the labelled ops)
- *   and the output `c_{k}`, which concatenates the nodes in the genotype's concat list. The normal
- *   and reduction cells are two framed clusters of one drawing, or one cell alone.
+ * - Genotype spaces (DARTS, NASNet: any space with a `genotype(arch)` accessor): as DARTS's
+ *   `visualize.py` draws a genotype: the two cell inputs `c_{k-2}` and `c_{k-1}`, the
+ *   intermediate nodes 0.. (each reading two earlier nodes through the labelled ops) and the
+ *   output `c_{k}`, which concatenates the nodes in the genotype's concat list (NASNet names them
+ *   `h_{i-1}`, `h_{i}`, `h_{i+1}` as its paper does). The normal and reduction cells are two
+ *   framed clusters of one drawing, or one cell alone.
  * - NAS-Bench-101: the pruned cell (what the network computes), op nodes between `input` and
  *   `output`.
  * @module
@@ -13,7 +15,7 @@
 import type { Architecture } from '../architecture.js';
 import { ArchitectureError } from '../errors.js';
 import type { SearchSpace } from '../space.js';
-import { DARTS_CELLS, type DartsCellType, DartsSpace } from '../spaces/darts.js';
+import { GENOTYPE_CELLS, type Genotype, type GenotypeCell } from '../spaces/genotype.js';
 import { Nb101Space } from '../spaces/nb101.js';
 import { NB201_EDGES, Nb201Space } from '../spaces/nb201.js';
 import type { DrawCluster, DrawEdge, DrawNode, Drawing } from './model.js';
@@ -29,52 +31,85 @@ export function nb201CellDrawing(space: Nb201Space, arch: Architecture): Drawing
   return { title: 'nb201 cell', direction: 'LR', nodes, edges, clusters: [] };
 }
 
-/** What {@link genotypeCell} adds to a drawing. */
-interface CellParts {
-  nodes: DrawNode[];
-  edges: DrawEdge[];
+/** Names of a genotype cell's inputs and output. */
+export interface CellNames {
+  readonly inputs: readonly [string, string];
+  readonly output: string;
 }
 
+const DARTS_NAMES: CellNames = { inputs: ['c_{k-2}', 'c_{k-1}'], output: 'c_{k}' };
+
 /**
- * One genotype-style cell (DARTS, and NASNet-like cells with two inputs per node): inputs
- * `c_{k-2}`, `c_{k-1}`; intermediate node j (0-based) reads the two edges at 2j and 2j+1, whose
- * sources are 0 and 1 for the cell inputs and s >= 2 for intermediate node s-2; `c_{k}`
- * concatenates the nodes in `concat` (numbered from 2, as genotypes do). Ids get `prefix`.
+ * One genotype cell (DARTS, NASNet: two inputs per node): the cell inputs (sources 0 and 1);
+ * intermediate node j (0-based) reads the pairs at 2j and 2j+1, whose sources are 0 and 1 for the
+ * cell inputs and s >= 2 for intermediate node s-2; the output concatenates the nodes in `concat`
+ * (numbered from 2, as genotypes do). Ids get `o.prefix`; nodes go into cluster `o.cluster`.
  */
-export function genotypeCell(edgesIn: readonly (readonly [op: string, source: number])[], concat: readonly number[], prefix = '', cluster?: string): CellParts {
+export function genotypeCell(
+  pairs: readonly (readonly [op: string, source: number])[],
+  concat: readonly number[],
+  o: { prefix?: string; cluster?: string; names?: CellNames } = {},
+): { nodes: DrawNode[]; edges: DrawEdge[] } {
+  const { prefix = '', cluster, names = DARTS_NAMES } = o;
   const id = (s: string) => `${prefix}${s}`;
-  const steps = Math.floor(edgesIn.length / 2);
-  const nodeId = (src: number) => (src === 0 ? id('c_{k-2}') : src === 1 ? id('c_{k-1}') : id(String(src - 2)));
+  const steps = Math.floor(pairs.length / 2);
+  const inputs = names.inputs.map(id);
+  const nodeId = (src: number) => (src < 2 ? inputs[src] : id(String(src - 2)));
   const nodes: DrawNode[] = [
-    { id: id('c_{k-2}'), label: 'c_{k-2}', kind: 'input', cluster },
-    { id: id('c_{k-1}'), label: 'c_{k-1}', kind: 'input', cluster },
+    ...names.inputs.map((label, i): DrawNode => ({ id: inputs[i], label, kind: 'input', cluster })),
     ...Array.from({ length: steps }, (_, j): DrawNode => ({ id: id(String(j)), label: String(j), kind: 'state', cluster })),
-    { id: id('c_{k}'), label: 'c_{k}', kind: 'output', cluster },
+    { id: id(names.output), label: names.output, kind: 'output', cluster },
   ];
-  const edges: DrawEdge[] = edgesIn.map(([op, src], e) => {
-    if (src > Math.floor(e / 2) + 1) throw new ArchitectureError(`cell drawing: node ${Math.floor(e / 2)} reads node ${src - 2}, which comes after it`);
-    return { from: nodeId(src), to: id(String(Math.floor(e / 2))), label: op };
+  const edges: DrawEdge[] = pairs.map(([op, src], e) => {
+    const j = Math.floor(e / 2);
+    if (!Number.isInteger(src) || src < 0 || src > j + 1) throw new ArchitectureError(`cell drawing: node ${j} reads node ${src - 2}, which does not come before it`);
+    return { from: nodeId(src), to: id(String(j)), label: op };
   });
-  for (const c of concat) edges.push({ from: nodeId(c), to: id('c_{k}'), faint: true });
+  for (const c of concat) {
+    if (!Number.isInteger(c) || c < 2 || c >= steps + 2) throw new ArchitectureError(`cell drawing: the output concatenates node ${c - 2}, which the cell does not have`);
+    edges.push({ from: nodeId(c), to: id(names.output), faint: true });
+  }
   return { nodes, edges };
 }
 
-const DARTS_CELL_TITLES: Readonly<Record<DartsCellType, string>> = { normal: 'normal cell', reduce: 'reduction cell' };
+/** A space whose architectures have a DARTS-style genotype (DARTS, NASNet). */
+export interface GenotypeSpace {
+  readonly name: string;
+  genotype(arch: Architecture): Genotype;
+}
 
-/** DARTS cells of `cells` (default both, each a cluster; one cell alone has no frame). */
-export function dartsCellDrawing(space: DartsSpace, arch: Architecture, cells: readonly DartsCellType[] = DARTS_CELLS): Drawing {
+/** Whether `space` has a `genotype(arch)` accessor (see {@link GenotypeSpace}). */
+export const hasGenotype = (space: SearchSpace): space is SearchSpace & GenotypeSpace => typeof (space as Partial<GenotypeSpace>).genotype === 'function';
+
+const CELL_TITLES: Readonly<Record<GenotypeCell, string>> = { normal: 'normal cell', reduce: 'reduction cell' };
+
+/**
+ * Node names per space, as its paper draws them: DARTS's `c_{k-2}`, `c_{k-1}` -> `c_{k}` (the
+ * default) and NASNet's `h_{i-1}`, `h_{i}` -> `h_{i+1}`.
+ */
+const STATE_NAMES: Readonly<Record<string, CellNames>> = { nasnet: { inputs: ['h_{i-1}', 'h_{i}'], output: 'h_{i+1}' } };
+
+/**
+ * The cells `cells` (default both) of a genotype space: each cell a framed cluster, or one cell
+ * alone without a frame.
+ */
+export function genotypeCellDrawing(space: GenotypeSpace, arch: Architecture, cells: readonly GenotypeCell[] = GENOTYPE_CELLS): Drawing {
   const g = space.genotype(arch);
   const nodes: DrawNode[] = [];
   const edges: DrawEdge[] = [];
   const clusters: DrawCluster[] = [];
   for (const cell of cells) {
     const framed = cells.length > 1;
-    if (framed) clusters.push({ id: cell, label: DARTS_CELL_TITLES[cell] });
-    const parts = genotypeCell(g[cell], g[cell === 'normal' ? 'normal_concat' : 'reduce_concat'], framed ? `${cell}/` : '', framed ? cell : undefined);
+    if (framed) clusters.push({ id: cell, label: CELL_TITLES[cell] });
+    const parts = genotypeCell(g[cell], g[cell === 'normal' ? 'normal_concat' : 'reduce_concat'], {
+      prefix: framed ? `${cell}/` : '',
+      cluster: framed ? cell : undefined,
+      names: STATE_NAMES[space.name],
+    });
     nodes.push(...parts.nodes);
     edges.push(...parts.edges);
   }
-  return { title: cells.length > 1 ? 'darts cells' : `darts ${DARTS_CELL_TITLES[cells[0]]}`, direction: 'LR', nodes, edges, clusters };
+  return { title: `${space.name} ${cells.length > 1 ? 'cells' : CELL_TITLES[cells[0]]}`, direction: 'LR', nodes, edges, clusters };
 }
 
 /** NAS-Bench-101's pruned cell: `input`, the op nodes, `output`; unlabelled edges as in the matrix. */
@@ -98,8 +133,8 @@ export interface CellDrawer {
 export function cellDrawer(space: SearchSpace): CellDrawer | undefined {
   if (space instanceof Nb201Space) return { cells: [], draw: (a) => nb201CellDrawing(space, a) };
   if (space instanceof Nb101Space) return { cells: [], draw: (a) => nb101CellDrawing(space, a) };
-  if (space instanceof DartsSpace) {
-    return { cells: DARTS_CELLS, draw: (a, cells) => dartsCellDrawing(space, a, cells.length ? (cells as DartsCellType[]) : DARTS_CELLS) };
+  if (hasGenotype(space)) {
+    return { cells: GENOTYPE_CELLS, draw: (a, cells) => genotypeCellDrawing(space, a, cells.length ? (cells as GenotypeCell[]) : GENOTYPE_CELLS) };
   }
   return undefined;
 }

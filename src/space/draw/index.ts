@@ -12,7 +12,17 @@ import { cellDrawer } from './cells.js';
 import type { Drawing } from './model.js';
 import { networkDrawing } from './network.js';
 
-export { type CellDrawer, cellDrawer, dartsCellDrawing, genotypeCell, nb101CellDrawing, nb201CellDrawing } from './cells.js';
+export {
+  type CellDrawer,
+  type CellNames,
+  type GenotypeSpace,
+  cellDrawer,
+  genotypeCell,
+  genotypeCellDrawing,
+  hasGenotype,
+  nb101CellDrawing,
+  nb201CellDrawing,
+} from './cells.js';
 export { dotString, toDot } from './dot.js';
 export { DRAW_NODE_KINDS, type DrawCluster, type DrawEdge, type DrawNode, type DrawNodeKind, type Drawing, checkDrawing } from './model.js';
 export { type NetworkDrawOptions, networkDrawing } from './network.js';
@@ -24,12 +34,14 @@ export interface DrawOptions extends NetworkOptions {
   network?: boolean;
   /** With `network`: every op inside cells and stages, framed, instead of one box per group. */
   expand?: boolean;
-  /** For spaces with several cell types (DARTS: `normal`, `reduce`): draw only this one. */
+  /** With `network`, for spaces that have one (DARTS, NASNet): draw the auxiliary head too. */
+  auxiliary?: boolean;
+  /** For spaces with several cell types (DARTS, NASNet: `normal`, `reduce`): draw only this one. */
   cell?: string;
 }
 
 /**
- * Draws `arch` of `space`: its cell for cell spaces (NB201, NB101, DARTS), otherwise, or with
+ * Draws `arch` of `space`: its cell for cell spaces (NB201, NB101, DARTS, NASNet), otherwise, or with
  * `network`, its network graph as a stack. Throws an {@link ArchitectureError} when the space can
  * draw neither, or when `cell` names no cell type of the space.
  */
@@ -42,6 +54,6 @@ export function drawArchitecture(space: SearchSpace, arch: Architecture, o: Draw
   }
   if (cells) return cells.draw(arch, o.cell === undefined ? [] : [o.cell]);
   if (!space.graph) throw new ArchitectureError(`${space.name}: this space has neither a cell drawing nor a network graph to draw`);
-  const net: NetworkOptions = { input: o.input, classes: o.classes, channels: o.channels, cells: o.cells };
+  const net: NetworkOptions & { auxiliary?: boolean } = { input: o.input, classes: o.classes, channels: o.channels, cells: o.cells, auxiliary: o.auxiliary };
   return networkDrawing(space.graph(arch, net), { expand: o.expand, title: `${space.name} network` });
 }
