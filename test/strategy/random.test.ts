@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createStrategy, describeStrategies } from '../../src/strategy/registry.js';
+import { createStrategy, describeStrategies, restoreStrategy } from '../../src/strategy/registry.js';
 import { StrategyError } from '../../src/strategy/strategy.js';
 import { checkDeterminism, checkResume, nb201, nb201Objective, run } from './helpers.js';
 
@@ -46,4 +46,18 @@ test('random: options are checked and listed', () => {
   const d = describeStrategies().find((x) => x.name === 'random');
   assert.ok(d?.options.some((o) => o.name === 'dedupe'));
   assert.equal(d?.multiFidelity, false);
+});
+
+test('restore: a damaged or foreign state is refused with a StrategyError', () => {
+  const isErr = (re: RegExp) => (e: unknown) => e instanceof StrategyError && re.test(e.message);
+  for (const name of ['random', 'evolution', 'local', 'tpe', 'sh']) {
+    const s = createStrategy(name, nb201, 0);
+    run(s, 30);
+    const st = JSON.parse(JSON.stringify(s.state()));
+    assert.throws(() => restoreStrategy(nb201, { ...st, data: {} }), isErr(new RegExp(`not a ${name} state`)));
+    const bad = JSON.parse(JSON.stringify(st));
+    bad.data.history[0].values['1<-0'] = 'conv_9x9';
+    assert.throws(() => restoreStrategy(nb201, bad), isErr(/cannot restore the saved state: .*conv_9x9/));
+    assert.throws(() => restoreStrategy(nb201, { ...st, options: { nope: 1 } }), isErr(/unknown option 'nope'/));
+  }
 });
