@@ -139,12 +139,15 @@ test('multi-fidelity strategies: the fidelity range comes from the table; low-fi
 });
 
 test('bad input: one clear line, exit code 2', () => {
+  // Errors found before the table is read use the big table; the others a two-row one.
   const run = (extra: string[]) => loom(['bench', 'run', ...base, '--queries', '5', ...extra]);
+  const tiny = join(tmp, 'tiny.csv');
+  writeFileSync(tiny, `arch,val@4,val@12,test@12,loss@12\n${A},1,2,3,4\n`);
   assertUsageError(run(['--strategy', 'nope']), /unknown strategy 'nope' \(known: /);
-  assertUsageError(loom(['bench', 'run', '--space', 'nb999', '--table', table, '--objective', 'val@12', '--report', 'test@12', '--strategy', 'random', '--queries', '5']), /unknown search space 'nb999'/);
+  assertUsageError(loom(['bench', 'run', '--space', 'nb999', '--table', tiny, '--objective', 'val@12', '--report', 'test@12', '--strategy', 'random', '--queries', '5']), /unknown search space 'nb999'/);
   assertUsageError(loom(['bench', 'run', '--space', 'nb201', '--table', join(tmp, 'none.csv'), '--objective', 'val@12', '--report', 'test@12', '--strategy', 'random', '--queries', '5']), /none\.csv: no such file/);
-  assertUsageError(loom(['bench', 'run', '--space', 'nb201', '--table', table, '--objective', 'val@13', '--report', 'test@12', '--strategy', 'random', '--queries', '5']), /no column 'val@13' \(columns: val@4, val@12, test@12, loss@12\)/);
-  assertUsageError(loom(['bench', 'run', '--space', 'nb201', '--table', table, '--objective', 'val@12', '--report', 'acc', '--strategy', 'random', '--queries', '5']), /no column 'acc'/);
+  assertUsageError(loom(['bench', 'run', '--space', 'nb201', '--table', tiny, '--objective', 'val@13', '--report', 'test@12', '--strategy', 'random', '--queries', '5']), /no column 'val@13' \(columns: val@4, val@12, test@12, loss@12\)/);
+  assertUsageError(loom(['bench', 'run', '--space', 'nb201', '--table', tiny, '--objective', 'val@12', '--report', 'acc', '--strategy', 'random', '--queries', '5']), /no column 'acc'/);
   assertUsageError(run(['--strategy', 'random', '--queries', '0']), /queries.*expected an integer/);
   assertUsageError(loom(['bench', 'run', ...base, '--strategy', 'random']), /required option .*--queries/);
   assertUsageError(run(['--strategy', 'random', '--option', 'nonsense']), /--option nonsense: expected key=value/);

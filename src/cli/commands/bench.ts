@@ -116,6 +116,13 @@ export function strategyOptions(pairs: readonly string[], names: readonly string
       (res.get(n) as Record<string, unknown>)[key] = convert(spec, key, raw);
     }
   }
+  for (const n of names) {
+    try {
+      resolveOptions(n, specs.get(n) ?? [], res.get(n));
+    } catch (e) {
+      throw e instanceof StrategyError ? new UsageError(e.message) : e;
+    }
+  }
   return res;
 }
 
@@ -206,8 +213,9 @@ const base = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 /** `loom bench run`: one strategy over seeds; the final report value and the anytime curve. */
 export function benchRun(o: BenchRunOptions): void {
-  const { space, estimator } = setup(o);
+  // Strategy names and options are checked first: they fail fast, before the table is read.
   const options = strategyOptions(o.option ?? [], [o.strategy]).get(o.strategy) ?? {};
+  const { space, estimator } = setup(o);
   const r = runOne(o.strategy, options, space, estimator, o);
   if (o.json) {
     out(JSON.stringify(r));
@@ -235,8 +243,8 @@ export async function benchCompare(o: BenchCompareOptions): Promise<void> {
     const dir = dirname(resolve(o.plot));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--plot ${o.plot}: folder ${dir} does not exist`);
   }
-  const { space, estimator } = setup(o);
   const options = strategyOptions(o.option ?? [], names);
+  const { space, estimator } = setup(o);
   const results = names.map((n) => runOne(n, options.get(n) ?? {}, space, estimator, o));
   if (o.plot) {
     const { anytimePlotSvg } = await import('../../bench/plot.js');
