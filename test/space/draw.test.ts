@@ -20,11 +20,7 @@ import type { Genotype } from '../../src/space/spaces/genotype.js';
 import { multibranch } from '../../src/space/spaces/multibranch.js';
 import { nb101 } from '../../src/space/spaces/nb101.js';
 import { nb201 } from '../../src/space/spaces/nb201.js';
-
-const NB201_EXAMPLE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-/** DARTS_V2 as printed in the DARTS code's genotypes.py. */
-const DARTS_V2 =
-  "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
+import { DARTS_V2, NB201_EXAMPLE } from './fixtures.js';
 
 // ---- reading DOT and SVG back ------------------------------------------------------------------
 
