@@ -146,6 +146,15 @@ test('decisions that do not reach the network are inactive, and canonical forms 
   const z = s.arch({ ...a.values, 's2.blocks': 0 });
   assert.ok(s.activeDecisions(z).includes('s2.blocks'));
   assert.ok(!s.activeDecisions(z).includes('s2.blocks.0.op'));
+  // ... and one whose pass-through nobody reads does not.
+  assert.ok(!s.activeDecisions(s.arch({ ...a.values, 's1.blocks': 0 })).includes('s1.blocks'));
+  // Half the example (one stage): 1,728 assignments, all fit; 516 canonical forms.
+  const half = exampleJson();
+  half.nodes.splice(2, 1);
+  const h = userSpace(half);
+  assert.equal(h.size(), 1728);
+  assert.equal(h.uniqueCount(), 516);
+  assert.equal(new Set([...h.enumerate()].map((x) => h.canonicalize(x).key)).size, 516, 'uniqueCount counts canonical forms');
 });
 
 test('100 seeded random architectures compile, train a step on a real batch, and match the formula', () => {

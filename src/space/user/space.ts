@@ -27,7 +27,10 @@
  *
  * **Canonical form.** Decisions that do not reach the network (the attributes of unchosen
  * candidates, copies past the chosen repeat count, nodes no path to the logits reads) are reset to
- * their first value, so architectures that build the same network are isomorphic.
+ * their first value, so architectures that differ only there are isomorphic (other coincidences,
+ * such as two input choices that happen to read the same node, are not merged). `size()` and
+ * `uniqueCount()` are counted (one instantiation per assignment) up to {@link USER_COUNT_LIMIT}
+ * assignments; above it, `size()` is the number of assignments and the unique count is unknown.
  *
  * The text form is the architecture's JSON (`{"space", "values"}`); `parse` also takes the bare
  * `values` object.
@@ -44,7 +47,7 @@ import { DecisionSpace, type NetworkOptions } from '../space.js';
 import { type AttrIr, type CellIr, type CellUseIr, type NodeIr, type OpIr, type SpaceSpec, type SpecIr, checkSpec } from './spec.js';
 
 /** Spaces with at most this many assignments have their size and unique count counted exactly. */
-export const USER_COUNT_LIMIT = 20_000;
+export const USER_COUNT_LIMIT = 10_000;
 
 type DecisionKind = 'value' | 'layer' | 'input' | 'repeat';
 
@@ -184,63 +187,71 @@ function instantiate(ir: SpecIr, refs: RefNames, values: Readonly<Record<string,
     const x = getOp(b.op).arity[1] === 1 ? merged(ins, n) : ins;
     return within(used, () => add(b.op, x, attrs, n.name));
   };
-  const applyCell = (use: CellUseIr, ins: number[], n: NodeIr, prefix: string, path: string, candidate?: string): number => {
+  /**
+   * A node's value: its graph node, and the decisions a reader depends on besides the node's own
+   * (those of a repeat with no copy, whose value passes its input on).
+   */
+  type Ref = { readonly id: number; readonly reads: readonly string[] };
+  const ref = (id: number): Ref => ({ id, reads: [] });
+  const applyCell = (use: CellUseIr, ins: number[], n: NodeIr, prefix: string, path: string, candidate?: string): Ref => {
     const x = use.cell.inputs.length === 1 ? merged(ins, n) : ins;
     if (!n.repeat || candidate !== undefined) {
       const local = candidate === undefined ? n.name : `${n.name}.${candidate}`;
-      return g.scope(n.name, () => runCell(use.cell, x, cellPrefix(prefix, local, use), join(path, n.name)), join(path, n.name));
+      return g.scope(n.name, () => runCell(use.cell, x.map(ref), cellPrefix(prefix, local, use), join(path, n.name)), join(path, n.name));
     }
     const rep = n.repeat.label === undefined ? undefined : qual(prefix, n.repeat.label);
     const count = rep === undefined ? n.repeat.min : (values[rep] as number);
-    let y = x[0];
-    within(rep === undefined ? [] : [rep], () => {
+    return within(rep === undefined ? [] : [rep], () => {
+      // With no copy the value is the input, and the count (with all this node read) still decides it.
+      let y: Ref = { id: x[0], reads: count === 0 ? ctx : [] };
       for (let i = 0; i < count; i++) {
         const local = `${n.name}.${i}`;
-        y = g.scope(local, () => runCell(use.cell, [y], cellPrefix(prefix, local, use), join(path, local)), join(path, local));
+        const from = y;
+        y = g.scope(local, () => runCell(use.cell, [from], cellPrefix(prefix, local, use), join(path, local)), join(path, local));
       }
-      // No copy: the count still decides the network, wherever the pass-through is read.
-      if (count === 0) for (const d of ctx) reads[y].add(d);
+      return y;
     });
-    return y;
   };
-  const runNode = (n: NodeIr, env: Map<string, number>, prefix: string, path: string): number => {
+  const runNode = (n: NodeIr, env: Map<string, Ref>, prefix: string, path: string): Ref => {
     const extra: string[] = [];
-    let ins: number[];
-    if (n.inputs.kind === 'fixed') ins = n.inputs.names.map((r) => env.get(r) as number);
+    let from: Ref[];
+    if (n.inputs.kind === 'fixed') from = n.inputs.names.map((r) => env.get(r) as Ref);
     else {
       const name = qual(prefix, n.inputs.label);
       extra.push(name);
       const cands = n.inputs.candidates;
-      ins = (values[name] as readonly number[]).map((i) => env.get(cands[i]) as number);
+      from = (values[name] as readonly number[]).map((i) => env.get(cands[i]) as Ref);
     }
+    for (const r of from) extra.push(...r.reads);
+    const ins = from.map((r) => r.id);
     return within(extra, () => {
       const b = n.body;
-      if (b.kind === 'op') return applyOp(b, ins, n, prefix);
+      if (b.kind === 'op') return ref(applyOp(b, ins, n, prefix));
       if (b.kind === 'cell') return applyCell(b, ins, n, prefix, path);
       const name = qual(prefix, b.label);
       const c = b.candidates.find((x) => x.name === values[name]);
       if (!c) throw new ArchitectureError(`${ir.name}: decision '${name}' has no candidate ${JSON.stringify(values[name])}`);
-      return within([name], () => (c.body.kind === 'op' ? applyOp(c.body, ins, n, prefix) : applyCell(c.body, ins, n, prefix, path, c.name)));
+      return within([name], () => (c.body.kind === 'op' ? ref(applyOp(c.body, ins, n, prefix)) : applyCell(c.body, ins, n, prefix, path, c.name)));
     });
   };
-  const runCell = (c: CellIr, ins: readonly number[], prefix: string, path: string): number => {
-    const env = new Map<string, number>(c.inputs.map((f, i) => [f, ins[i]]));
+  const runCell = (c: CellIr, ins: readonly Ref[], prefix: string, path: string): Ref => {
+    const env = new Map<string, Ref>(c.inputs.map((f, i) => [f, ins[i]]));
     for (const n of c.nodes) env.set(n.name, runNode(n, env, prefix, path));
-    return env.get(c.output) as number;
+    return env.get(c.output) as Ref;
   };
 
-  const out = runCell(ir.root, [0], '', '');
-  let logits = out;
+  const out = runCell(ir.root, [ref(0)], '', '');
+  let logits = out.id;
   if (ir.logits) {
-    const s = g.shape(out);
+    const s = g.shape(logits);
     if (s.length !== 1 || s[0] !== classes) throw new ArchitectureError(`${ir.name}: the logits node '${ir.root.output}' outputs ${s.join('x')}, not ${classes} class scores`);
   } else {
-    const pooled = g.shape(out).length === 3 ? add('global_avg_pool', [out], {}, 'global_pool') : out;
+    const pooled = g.shape(logits).length === 3 ? add('global_avg_pool', [logits], {}, 'global_pool') : logits;
     logits = add('linear', [pooled], { out: classes }, 'classifier');
   }
   const graph = g.output('logits', logits).build();
   const need = neededNodes(graph);
-  const active = new Set<string>();
+  const active = new Set<string>(out.reads);
   for (const id of need) for (const d of reads[id]) active.add(d);
   return { graph: prune && need.length < graph.nodes.length ? keepNodes(graph, need, ir.name) : graph, active };
 }
@@ -266,7 +277,7 @@ export class UserSpace extends DecisionSpace {
   readonly spec: Readonly<SpaceSpec>;
   private readonly ir: SpecIr;
   private readonly refs: RefNames;
-  private _unique?: number | null;
+  private _census?: { fit: number; unique: number } | null;
 
   /** Checks `spec` (throws an {@link ArchitectureError} naming the JSON path of a problem); `where` prefixes errors (e.g. a file name). */
   constructor(spec: SpaceSpec, where?: string) {
@@ -302,22 +313,44 @@ export class UserSpace extends DecisionSpace {
     return this.decisions.reduce((n, d) => n * domainSize(d), 1);
   }
 
+  /** Architectures that fit, and their distinct canonical forms: one instantiation per assignment. */
+  private census(): { fit: number; unique: number } | null {
+    if (this._census !== undefined) return this._census;
+    if (this.assignments() > USER_COUNT_LIMIT) return (this._census = null);
+    const doms = this.decisions.map((d) => [d.name, domainValues(d)] as const);
+    const keys = new Set<string>();
+    let fit = 0;
+    const values: Record<string, Value> = {};
+    const visit = (i: number): void => {
+      if (i < doms.length) {
+        for (const v of doms[i][1]) {
+          values[doms[i][0]] = v;
+          visit(i + 1);
+        }
+        return;
+      }
+      let active: Set<string>;
+      try {
+        active = instantiate(this.ir, this.refs, values, this.ir.input, this.ir.classes, false).active;
+      } catch (e) {
+        if (e instanceof ArchitectureError) return;
+        throw e;
+      }
+      fit++;
+      keys.add(stableStringify(this.decisions.map((d) => (active.has(d.name) ? values[d.name] : null))));
+    };
+    visit(0);
+    return (this._census = { fit, unique: keys.size });
+  }
+
   /** Exact (architectures that fit) up to {@link USER_COUNT_LIMIT} assignments; above, the number of assignments. */
   override size(): number {
-    return this.assignments() <= USER_COUNT_LIMIT ? super.size() : this.assignments();
+    return this.census()?.fit ?? this.assignments();
   }
 
   /** Distinct canonical forms, counted up to {@link USER_COUNT_LIMIT} assignments. */
   override uniqueCount(): number | undefined {
-    if (this._unique === undefined) {
-      if (this.assignments() > USER_COUNT_LIMIT) this._unique = null;
-      else {
-        const keys = new Set<string>();
-        for (const a of this.enumerate()) keys.add(stableStringify(this.canonicalValues(a.values)));
-        this._unique = keys.size;
-      }
-    }
-    return this._unique ?? undefined;
+    return this.census()?.unique;
   }
 
   /** Names of the decisions that reach the network of `arch` (the others could change without changing it). */
