@@ -4,12 +4,14 @@
  * @module
  */
 import type { SearchSpace } from '../space/space.js';
+import { bananasFactory } from './bananas.js';
 import { bohbFactory } from './bohb.js';
 import { evolutionFactory } from './evolution.js';
 import { gridFactory } from './grid.js';
 import { hyperbandFactory } from './hyperband.js';
 import { localFactory } from './local.js';
 import { randomFactory } from './random.js';
+import { reinforceFactory } from './reinforce.js';
 import { shFactory } from './sh.js';
 import { tpeFactory } from './tpe.js';
 import { type OptionSpec, resolveOptions, type Strategy, StrategyError, type StrategyState } from './strategy.js';
@@ -36,6 +38,8 @@ const FACTORIES: readonly StrategyFactory[] = [
   shFactory,
   hyperbandFactory,
   bohbFactory,
+  reinforceFactory,
+  bananasFactory,
 ];
 
 const byName = (): Map<string, StrategyFactory> => new Map(FACTORIES.map((f) => [f.name, f]));
