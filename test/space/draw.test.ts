@@ -16,11 +16,11 @@ import { ArchitectureError } from '../../src/space/errors.js';
 import { getOp } from '../../src/space/graph/ops.js';
 import { chain } from '../../src/space/spaces/chain.js';
 import { darts } from '../../src/space/spaces/darts.js';
-import type { Genotype } from '../../src/space/spaces/genotype.js';
 import { multibranch } from '../../src/space/spaces/multibranch.js';
+import { nasnet } from '../../src/space/spaces/nasnet.js';
 import { nb101 } from '../../src/space/spaces/nb101.js';
 import { nb201 } from '../../src/space/spaces/nb201.js';
-import { DARTS_V2, NB201_EXAMPLE } from './fixtures.js';
+import { DARTS_V2, NASNET_A, NB201_EXAMPLE } from './fixtures.js';
 
 // ---- reading DOT and SVG back ------------------------------------------------------------------
 
@@ -199,39 +199,9 @@ test('both DARTS cells: two framed clusters with prefixed ids, 16 op edges', () 
   assert.equal(nodes.get('reduce/c_{k-2}'), 'c_{k-2}');
 });
 
-test('any space with a genotype accessor draws its cells; NASNet-A with its paper\'s state names and 5 blocks', () => {
-  // NASNet-A as DARTS's genotypes.py lists it; a stand-in space with only the accessor.
-  const NASNET_A: Genotype = {
-    normal: [
-      ['sep_conv_5x5', 1],
-      ['sep_conv_3x3', 0],
-      ['sep_conv_5x5', 0],
-      ['sep_conv_3x3', 0],
-      ['avg_pool_3x3', 1],
-      ['skip_connect', 0],
-      ['avg_pool_3x3', 0],
-      ['avg_pool_3x3', 0],
-      ['sep_conv_3x3', 1],
-      ['skip_connect', 1],
-    ],
-    normal_concat: [2, 3, 4, 5, 6],
-    reduce: [
-      ['sep_conv_5x5', 1],
-      ['sep_conv_7x7', 0],
-      ['max_pool_3x3', 1],
-      ['sep_conv_7x7', 0],
-      ['avg_pool_3x3', 1],
-      ['sep_conv_5x5', 0],
-      ['skip_connect', 3],
-      ['avg_pool_3x3', 2],
-      ['sep_conv_3x3', 2],
-      ['max_pool_3x3', 1],
-    ],
-    reduce_concat: [4, 5, 6],
-  };
-  const space = { name: 'nasnet', genotype: () => NASNET_A };
-  const arch = darts.parse(DARTS_V2); // any architecture: the stand-in ignores it
-  const { nodes, edges } = readDot(toDot(genotypeCellDrawing(space, arch, ['reduce'])));
+test('NASNet cells draw through the genotype accessor: 5 blocks, the paper\'s state names, concat of unread blocks', () => {
+  const arch = nasnet.parse(NASNET_A);
+  const { nodes, edges } = readDot(toDot(drawArchitecture(nasnet, arch, { cell: 'reduce' })));
   assert.deepEqual([...nodes.keys()].sort(), ['0', '1', '2', '3', '4', 'h_{i+1}', 'h_{i-1}', 'h_{i}']);
   assert.equal(edges.filter((e) => e.includes(': ')).length, 10);
   assert.ok(edges.includes('1 -> 3: skip_connect') && edges.includes('0 -> 3: avg_pool_3x3') && edges.includes('h_{i} -> 4: max_pool_3x3'));
@@ -239,9 +209,17 @@ test('any space with a genotype accessor draws its cells; NASNet-A with its pape
     edges.filter((e) => !e.includes(': ')),
     ['2 -> h_{i+1}', '3 -> h_{i+1}', '4 -> h_{i+1}'],
   );
-  const both = genotypeCellDrawing(space, arch);
+  const both = drawArchitecture(nasnet, arch);
   assert.equal(both.title, 'nasnet cells');
   assert.equal(both.edges.length, 2 * 10 + 5 + 3);
+
+  // Any space with a genotype accessor is drawn the same way (DARTS's state names by default).
+  const standIn = { name: 'other', genotype: () => nasnet.genotype(arch) };
+  const d = genotypeCellDrawing(standIn, arch, ['normal']);
+  assert.deepEqual(
+    d.nodes.filter((n) => n.kind !== 'state').map((n) => n.id),
+    ['c_{k-2}', 'c_{k-1}', 'c_{k}'],
+  );
 });
 
 test('bad cell choices are clear errors', () => {
