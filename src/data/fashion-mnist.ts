@@ -65,7 +65,7 @@ export interface IdxImageSetOptions {
 const KINDS = { images: 'idx3', labels: 'idx1' } as const;
 
 /** Finds `<split>-<kind>-idxN-ubyte[.gz]` (or the `<split>-<kind>.idxN-ubyte` spelling) in `dir`. */
-function findFile(dir: string, split: 'train' | 't10k', kind: 'images' | 'labels'): string | undefined {
+export function findIdxFile(dir: string, split: 'train' | 't10k', kind: 'images' | 'labels'): string | undefined {
   const base = [`${split}-${kind}-${KINDS[kind]}-ubyte`, `${split}-${kind}.${KINDS[kind]}-ubyte`];
   for (const b of base) {
     for (const name of [`${b}.gz`, b]) {
@@ -96,14 +96,19 @@ function pixelStats(pixels: Uint8Array): { mean: number; std: number } {
   return { mean: mean / 255, std: Math.sqrt(variance) / 255 };
 }
 
-function loadSplit(
+/**
+ * Reads one split (`train` or `t10k`) of an MNIST-style folder: uint8 images `[N, H, W]` and as
+ * many uint8 labels, each below `numClasses` when given.
+ * @throws DataError when a file is malformed, the counts differ or a label is out of range.
+ */
+export function readIdxSplit(
   dir: string,
   split: 'train' | 't10k',
   numClasses: number | undefined,
 ): { images: IdxArray & { data: Uint8Array }; labels: Uint8Array } {
-  const imgPath = findFile(dir, split, 'images');
-  const lblPath = findFile(dir, split, 'labels');
-  if (!imgPath || !lblPath) throw new Error('internal: dataset files vanished');
+  const imgPath = findIdxFile(dir, split, 'images');
+  const lblPath = findIdxFile(dir, split, 'labels');
+  if (!imgPath || !lblPath) throw new DatasetNotFoundError(`${dir}: lacks the ${split} images or labels (${split}-images-idx3-ubyte[.gz], ${split}-labels-idx1-ubyte[.gz])`);
   const images = readIdx(imgPath);
   if (images.dtype !== 'uint8' || images.shape.length !== 3) {
     throw new DataError(`${imgPath}: expected uint8 images of shape [N, H, W], got ${images.dtype} [${images.shape.join(', ')}]`);
@@ -166,13 +171,13 @@ export function loadIdxImageSet(
   const missing: string[] = [];
   for (const split of ['train', 't10k'] as const) {
     for (const kind of ['images', 'labels'] as const) {
-      if (!findFile(dir, split, kind)) missing.push(`${split}-${kind}-${KINDS[kind]}-ubyte[.gz]`);
+      if (!findIdxFile(dir, split, kind)) missing.push(`${split}-${kind}-${KINDS[kind]}-ubyte[.gz]`);
     }
   }
   if (missing.length) throw new DatasetNotFoundError(`${name} not found: ${dir} lacks ${missing.join(', ')}.${hint}`);
 
-  const train = loadSplit(dir, 'train', opts.classes?.length);
-  const test = loadSplit(dir, 't10k', opts.classes?.length);
+  const train = readIdxSplit(dir, 'train', opts.classes?.length);
+  const test = readIdxSplit(dir, 't10k', opts.classes?.length);
   if (train.images.shape[1] !== test.images.shape[1] || train.images.shape[2] !== test.images.shape[2]) {
     throw new DataError(`${dir}: train images are ${train.images.shape.slice(1).join('x')} but test images are ${test.images.shape.slice(1).join('x')}`);
   }

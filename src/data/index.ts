@@ -7,3 +7,4 @@ export * from './fashion-mnist.js';
 export * from './loader.js';
 export * from './augment.js';
 export * from './errors.js';
+export * from './datasets.js';

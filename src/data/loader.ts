@@ -146,6 +146,28 @@ export function trainValSplit<T extends { [K in keyof T]: Tensor }>(data: T, opt
     keys.map((k): Tensor => data[k]),
     'trainValSplit',
   );
+  const { trainIdx, valIdx } = splitIndices(n, opts);
+  return tidy(() => {
+    const vi = indexTensor(valIdx);
+    const ti = indexTensor(trainIdx);
+    const train = {} as Record<string, Tensor>;
+    const val = {} as Record<string, Tensor>;
+    for (const k of keys) {
+      const t: Tensor = data[k];
+      const onDevice = (i: Tensor) => (t.device === 'cpu' ? i : i.to({ device: t.device }));
+      train[k] = t.indexSelect(0, onDevice(ti));
+      val[k] = t.indexSelect(0, onDevice(vi));
+    }
+    return { train: train as unknown as T, val: val as unknown as T };
+  });
+}
+
+/**
+ * The example indices of {@link trainValSplit}'s two parts for `n` examples (each part in
+ * ascending order; the same seed and sizes give the same parts), for splitting data that is not
+ * (yet) in tensors.
+ */
+export function splitIndices(n: number, opts: SplitOptions): { trainIdx: Uint32Array; valIdx: Uint32Array } {
   let valSize: number;
   if (opts.valSize !== undefined) {
     valSize = opts.valSize;
@@ -161,17 +183,5 @@ export function trainValSplit<T extends { [K in keyof T]: Tensor }>(data: T, opt
   // Keep each part in the original order: deterministic and kinder to caches.
   const valIdx = perm.slice(0, valSize).sort();
   const trainIdx = perm.slice(valSize).sort();
-  return tidy(() => {
-    const vi = indexTensor(valIdx);
-    const ti = indexTensor(trainIdx);
-    const train = {} as Record<string, Tensor>;
-    const val = {} as Record<string, Tensor>;
-    for (const k of keys) {
-      const t: Tensor = data[k];
-      const onDevice = (i: Tensor) => (t.device === 'cpu' ? i : i.to({ device: t.device }));
-      train[k] = t.indexSelect(0, onDevice(ti));
-      val[k] = t.indexSelect(0, onDevice(vi));
-    }
-    return { train: train as unknown as T, val: val as unknown as T };
-  });
+  return { trainIdx, valIdx };
 }
