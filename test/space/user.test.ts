@@ -114,7 +114,12 @@ test('repeats and nested cells instantiate the chosen copies, under their instan
   assert.equal(node('s1.blocks.1.conv').op, 'sep_conv');
   assert.deepEqual(node('s2.blocks.0.conv').attrs, { act: 'relu', k: 5, out: 48 });
   assert.deepEqual(node('s2.merge').inputs, [node('s2.blocks.0.sum').id]);
-  assert.equal(node('s1.blocks.0.conv.a').group, 's1.blocks.0.conv');
+  // Drawings group each top-level instance, nested cells included.
+  assert.deepEqual(
+    [...new Set(g.nodes.map((n) => n.group))],
+    ['', 's1', 's2'],
+  );
+  assert.equal(node('s1.blocks.0.conv.a').group, 's1');
   assert.equal(node('drop').attrs.p, 0.2);
   // Three copies of `res` and no more: one more repeat adds exactly its nodes.
   const more = s.graph(s.arch({ ...arch.values, 's2.blocks': 2 }));

@@ -192,12 +192,14 @@ function instantiate(ir: SpecIr, refs: RefNames, values: Readonly<Record<string,
    * (those of a repeat with no copy, whose value passes its input on).
    */
   type Ref = { readonly id: number; readonly reads: readonly string[] };
+  /** Drawing groups: each top-level cell instance (or repeat copy) is one group, cells inside it included. */
+  const group = (path: string, local: string): string | undefined => (path ? undefined : local);
   const ref = (id: number): Ref => ({ id, reads: [] });
   const applyCell = (use: CellUseIr, ins: number[], n: NodeIr, prefix: string, path: string, candidate?: string): Ref => {
     const x = use.cell.inputs.length === 1 ? merged(ins, n) : ins;
     if (!n.repeat || candidate !== undefined) {
       const local = candidate === undefined ? n.name : `${n.name}.${candidate}`;
-      return g.scope(n.name, () => runCell(use.cell, x.map(ref), cellPrefix(prefix, local, use), join(path, n.name)), join(path, n.name));
+      return g.scope(n.name, () => runCell(use.cell, x.map(ref), cellPrefix(prefix, local, use), join(path, n.name)), group(path, n.name));
     }
     const rep = n.repeat.label === undefined ? undefined : qual(prefix, n.repeat.label);
     const count = rep === undefined ? n.repeat.min : (values[rep] as number);
@@ -207,7 +209,7 @@ function instantiate(ir: SpecIr, refs: RefNames, values: Readonly<Record<string,
       for (let i = 0; i < count; i++) {
         const local = `${n.name}.${i}`;
         const from = y;
-        y = g.scope(local, () => runCell(use.cell, [from], cellPrefix(prefix, local, use), join(path, local)), join(path, local));
+        y = g.scope(local, () => runCell(use.cell, [from], cellPrefix(prefix, local, use), join(path, local)), group(path, local));
       }
       return y;
     });
