@@ -7,10 +7,9 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { cellDrawer, drawArchitecture, drawingToSvg, toDot } from '../../space/draw/index.js';
-import { getSpace } from '../../space/registry.js';
 import type { NetworkOptions } from '../../space/space.js';
 import { UsageError } from '../errors.js';
-import { readArch } from './space.js';
+import { readArch, space as namedSpace } from './space.js';
 
 /** Options of {@link archDraw}. */
 export interface ArchDrawOptions extends NetworkOptions {
@@ -60,7 +59,7 @@ export async function archDraw(name: string, text: string, o: ArchDrawOptions): 
   if (!(FORMATS as readonly string[]).includes(ext)) {
     throw new UsageError(`-o ${o.output}: unknown drawing format '${ext || '(no extension)'}' (use .svg or .dot)`);
   }
-  const space = getSpace(name);
+  const space = namedSpace(name);
   const cells = o.network ? undefined : cellDrawer(space);
   if (o.cell !== undefined) {
     if (o.network) throw new UsageError('--cell applies to cell drawings, not to --network');

@@ -15,7 +15,8 @@ const out = (s: string): void => {
 const fmtInt = (n: number) => n.toLocaleString('en-US');
 const fmtSize = (n: number | string | null) => (typeof n === 'number' ? fmtInt(n) : (n ?? '-'));
 
-function space(name: string): SearchSpace {
+/** The search space named on the command line; an unknown name is a {@link UsageError}. */
+export function space(name: string): SearchSpace {
   try {
     return getSpace(name);
   } catch (e) {
