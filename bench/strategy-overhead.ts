@@ -6,7 +6,8 @@
  * On NB201 with a synthetic objective (a fixed score per op and edge plus a hash of the cell, so
  * no table is needed), each strategy first takes 300 observations (asked and told in order, as
  * the harness does), then the next `--queries` ask(1) + tell pairs are timed one by one. Prints a
- * table (mean, median and max ms per query); `--json` prints one JSON line per strategy instead.
+ * table (mean, median and max wall-clock ms per query, and process CPU ms per query: all threads,
+ * so it includes background work, but it stays meaningful on a busy machine); `--json` prints one JSON line per strategy instead.
  * Multi-fidelity strategies are told the same objective at every fidelity. A strategy that fails
  * (e.g. one that needs the native addon when it is not built) gets an `error` row.
  *
@@ -82,6 +83,8 @@ interface Row {
   mean_ms: number | null;
   median_ms: number | null;
   max_ms: number | null;
+  /** Process CPU time (user + system) per timed query: meaningful on a busy machine, where wall time is not. */
+  cpu_ms: number | null;
   warmup_s: number | null;
   limit_ms: number | null;
   error?: string;
@@ -95,7 +98,7 @@ const names = args.strategies
   : describeStrategies().map((d) => d.name);
 const rows: Row[] = [];
 for (const name of names) {
-  const row: Row = { strategy: name, observations, queries, mean_ms: null, median_ms: null, max_ms: null, warmup_s: null, limit_ms: BO.has(name) ? LIMIT_MS : null };
+  const row: Row = { strategy: name, observations, queries, mean_ms: null, median_ms: null, max_ms: null, cpu_ms: null, warmup_s: null, limit_ms: BO.has(name) ? LIMIT_MS : null };
   try {
     const s = createStrategy(name, space, seed);
     const t0 = performance.now();
@@ -104,17 +107,20 @@ for (const name of names) {
     row.warmup_s = (performance.now() - t0) / 1000;
     row.observations = held;
     const times: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < queries; i++) {
       const t = performance.now();
       if (!step(s)) break;
       times.push(performance.now() - t);
     }
     row.queries = times.length;
+    const cpu = process.cpuUsage(cpu0);
     if (times.length) {
       const sorted = [...times].sort((a, b) => a - b);
       row.mean_ms = times.reduce((a, b) => a + b, 0) / times.length;
       row.median_ms = sorted[Math.floor((sorted.length - 1) / 2)];
       row.max_ms = sorted[sorted.length - 1];
+      row.cpu_ms = (cpu.user + cpu.system) / 1000 / times.length;
     }
   } catch (e) {
     row.error = (e as Error).message;
@@ -131,10 +137,11 @@ if (!args.json) {
     f(r.mean_ms),
     f(r.median_ms),
     f(r.max_ms),
+    f(r.cpu_ms),
     r.warmup_s === null ? '-' : r.warmup_s.toFixed(2),
     r.error ? `error: ${r.error}` : r.limit_ms === null ? '' : r.mean_ms !== null && r.mean_ms < r.limit_ms ? `< ${r.limit_ms} ms: ok` : `OVER ${r.limit_ms} ms`,
   ]);
-  const head = ['strategy', 'observations', 'ms/query (mean)', 'median', 'max', 'warm-up s', 'note'];
+  const head = ['strategy', 'observations', 'ms/query (mean)', 'median', 'max', 'cpu ms/query', 'warm-up s', 'note'];
   const w = head.map((h, j) => Math.max(h.length, ...table.map((r) => r[j].length)));
   const line = (c: string[]) =>
     c
