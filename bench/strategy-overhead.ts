@@ -7,7 +7,8 @@
  * no table is needed), each strategy first takes 300 observations (asked and told in order, as
  * the harness does), then the next `--queries` ask(1) + tell pairs are timed one by one. Prints a
  * table (mean, median and max wall-clock ms per query, and process CPU ms per query: all threads,
- * so it includes background work, but it stays meaningful on a busy machine); `--json` prints one JSON line per strategy instead.
+ * so it includes background work, but it stays meaningful on a busy machine); `--json` prints one
+ * JSON line per strategy instead.
  * Multi-fidelity strategies are told the same objective at every fidelity. A strategy that fails
  * (e.g. one that needs the native addon when it is not built) gets an `error` row.
  *
