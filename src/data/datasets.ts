@@ -25,7 +25,6 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type Device, tensor, tidy } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
-import { normalize_ } from './augment.js';
 import { DataError, DatasetNotFoundError } from './errors.js';
 import { FASHION_MNIST_CLASSES, type LabelledImages, fashionMnistDir, findIdxFile, readIdxSplit } from './fashion-mnist.js';
 import { isGzip } from './idx.js';
@@ -566,13 +565,19 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   }
   const n = labels.length;
   if (n === 0) throw new DataError(`${path}: a header but no data rows`);
-  const distinct = [...new Set(labels)];
-  const numeric = distinct.every((l) => NUMBER.test(l));
+  // Numeric labels are one class per number ('1' and '1.0' alike), in numeric order.
+  const numeric = labels.every((l) => NUMBER.test(l));
+  const keys = numeric ? labels.map((l) => String(Number(l))) : labels;
+  const distinct = [...new Set(keys)];
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   if (distinct.length < 2) throw new DataError(`${path}: every row has label '${distinct[0]}'; a classifier needs at least two classes`);
   const index = new Map(distinct.map((l, i) => [l, i]));
   const x = Float32Array.from(values);
-  const y = Int32Array.from(labels, (l) => index.get(l)!);
+  const y = Int32Array.from(keys, (l) => index.get(l)!);
+  const notes: string[] = [];
+  if (n >= 20 && distinct.length > n / 2) {
+    notes.push(`${distinct.length} distinct labels in ${n} rows: check that '${header[li]}' holds classes, not a continuous target`);
+  }
 
   const fraction = opts.testFraction ?? 0.2;
   if (!(fraction > 0 && fraction < 1)) throw new DataError(`${path}: testFraction must be in (0, 1), got ${fraction}`);
@@ -595,7 +600,10 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
     train: gather(all, trainIdx, nf),
     test: gather(all, testIdx, nf),
     testSplit: { carvedFrom: 'file', size: nTest, fraction, seed },
-    notes: [`test set carved from ${basename(path)}: ${nTest} of ${n} rows (${fraction} of them, seed ${seed}); a CSV file has no test split of its own`],
+    notes: [
+      `test set carved from ${basename(path)}: ${nTest} of ${n} rows (${fraction} of them, seed ${seed}); a CSV file has no test split of its own`,
+      ...notes,
+    ],
   };
 }
 
@@ -625,13 +633,14 @@ function channelStats(s: RawSplit, channels: number, size: number): { mean: numb
   const mean: number[] = [];
   const std: number[] = [];
   if (s.x instanceof Uint8Array) {
-    const hist = new Float64Array(channels * 256);
+    // Counts per channel (under 2^32: a training set of bytes is under 4 GB).
+    const hist = new Uint32Array(channels * 256);
     const x = s.x;
-    for (let r = 0; r < s.n; r++) {
-      for (let c = 0; c < channels; c++) {
-        const off = r * size + c * per;
-        const base = c * 256;
-        for (let p = 0; p < per; p++) hist[base + x[off + p]]++;
+    for (let c = 0; c < channels; c++) {
+      const h = hist.subarray(c * 256, (c + 1) * 256);
+      for (let off = c * per; off < s.n * size; off += size) {
+        const end = off + per;
+        for (let p = off; p < end; p++) h[x[p]]++;
       }
     }
     for (let c = 0; c < channels; c++) {
@@ -677,8 +686,14 @@ function toTensors(
   return tidy(() => {
     const bytes = s.x instanceof Uint8Array;
     const x = tensor(s.x, { shape: [s.n, ...inputShape] }).to({ dtype: 'float32', device, copy: true });
-    if (bytes) x.mul_(1 / 255);
-    if (norm && s.n > 0) normalize_(x, norm.mean, norm.std);
+    const scale = bytes ? 1 / 255 : 1;
+    if (norm && s.n > 0) {
+      // (x * scale - mean) / std per channel, in two in-place passes: x * (scale / std) - mean / std.
+      const view = [1, inputShape[0], ...inputShape.slice(1).map(() => 1)];
+      const mul = tensor(Float32Array.from(norm.std, (sd) => scale / sd), { shape: view, device });
+      const add = tensor(Float32Array.from(norm.mean, (m, c) => -m / norm.std[c]), { shape: view, device });
+      x.mul_(mul).add_(add);
+    } else if (bytes) x.mul_(scale);
     const y = tensor(s.y, { shape: [s.n] }).to({ dtype: 'int64', device });
     return { images: x, labels: y };
   });

@@ -417,7 +417,7 @@ test('CSV: quoted fields, a label column named label (any case), numeric labels 
   const dir = fresh();
   const path = writeCsv(
     join(dir, 'q.csv'),
-    '"a, first",b,Label\r\n"1.5",2,10\r\n3,"4e0",9\r\n\r\n-5,.5,10\r\n6,7,2\r\n8,9,9\r\n',
+    '"a, first",b,Label\r\n"1.5",2,10\r\n3,"4e0",9\r\n\r\n-5,.5,10.0\r\n6,7,2\r\n8,9,9\r\n',
   );
   const d = loadDataset(path, { testFraction: 0.4, normalize: false });
   assert.deepEqual(d.features, ['a, first', 'b']);
@@ -438,6 +438,12 @@ test('CSV: quoted fields, a label column named label (any case), numeric labels 
   assert.deepEqual(t.inputShape, [2]);
   assert.deepEqual(t.classes, ['a', 'b']);
   dispose(t);
+  // A label column with a value per row is probably a continuous target: said in the notes.
+  const rows20 = Array.from({ length: 20 }, (_, i) => `${i},${i * 0.37}`).join('\n');
+  const reg = loadDataset(writeCsv(join(dir, 'reg.csv'), `f,target\n${rows20}\n`), { labelColumn: 'target' });
+  assert.equal(reg.numClasses, 20);
+  assert.ok(reg.notes.some((n) => /20 distinct labels in 20 rows: check that 'target' holds classes/.test(n)), reg.notes.join('; '));
+  dispose(reg);
 });
 
 test('CSV bad input: ragged rows, non-numeric or empty features, missing label column, a single class, no header, no rows', () => {
