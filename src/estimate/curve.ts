@@ -154,7 +154,7 @@ const logPos = (v: number): number => Math.log(Math.max(v, 1e-12));
 const pow3: Family = {
   name: 'pow3',
   params: ['c', 'a', 'alpha'],
-  f(p, x, lx, g) {
+  f(p, _x, lx, g) {
     const t = Math.exp(-p[2] * lx);
     if (g) {
       g[0] = 1;
@@ -173,7 +173,7 @@ const pow3: Family = {
 const pow4: Family = {
   name: 'pow4',
   params: ['c', 'a', 'b', 'alpha'],
-  f(p, x, lx, g) {
+  f(p, x, _lx, g) {
     const u = p[1] * x + p[2];
     const t = u ** -p[3];
     if (g) {
@@ -202,7 +202,7 @@ const pow4: Family = {
 const logPower: Family = {
   name: 'logPower',
   params: ['a', 'b', 'c'],
-  f(p, x, lx, g) {
+  f(p, _x, lx, g) {
     const lb = lx - p[1];
     const r = Math.exp(p[2] * lb);
     const q = 1 / (1 + r);
@@ -231,7 +231,7 @@ const logPower: Family = {
 const mmf: Family = {
   name: 'mmf',
   params: ['alpha', 'beta', 'kappa', 'delta'],
-  f(p, x, lx, g) {
+  f(p, _x, lx, g) {
     const lk = p[2] + lx;
     const q = Math.exp(p[3] * lk);
     const h = 1 / (1 + q);
@@ -253,7 +253,7 @@ const mmf: Family = {
 const janoschek: Family = {
   name: 'janoschek',
   params: ['alpha', 'beta', 'kappa', 'delta'],
-  f(p, x, lx, g) {
+  f(p, _x, lx, g) {
     const u = Math.exp(p[2] + p[3] * lx);
     const e = Math.exp(-u);
     if (g) {
@@ -274,7 +274,7 @@ const janoschek: Family = {
 const exp4: Family = {
   name: 'exp4',
   params: ['c', 'a', 'b', 'alpha'],
-  f(p, x, lx, g) {
+  f(p, _x, lx, g) {
     const xa = Math.exp(p[3] * lx);
     const e = Math.exp(-p[1] * xa + p[2]);
     if (g) {
@@ -303,7 +303,7 @@ const exp4: Family = {
 const ilog2: Family = {
   name: 'ilog2',
   params: ['c', 'a'],
-  f(p, x, lx, g) {
+  f(p, x, _lx, g) {
     const t = 1 / Math.log(x + 1);
     if (g) {
       g[0] = 1;
