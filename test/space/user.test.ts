@@ -393,6 +393,20 @@ test('logits nodes, multi-input cells, concat merges, inline and shared cells', 
       }),
     /node 'a' belongs to another template/,
   );
+  // `mul` scales a value choice (whole results come out whole).
+  const scaled = userSpace({
+    name: 'scaled',
+    input: [1, 4, 4],
+    classes: 2,
+    nodes: [
+      { name: 'a', op: 'conv', attrs: { out: { valueChoice: 'w', values: [10, 100] }, k: 1 } },
+      { name: 'b', op: 'conv', attrs: { out: { valueChoice: 'w', mul: 1.1 }, k: 1 } },
+    ],
+  });
+  assert.deepEqual(
+    [...scaled.enumerate()].map((x) => scaled.graph(x).nodes[2].shape[0]),
+    [11, 110],
+  );
   // Inline repeated body with its own decisions per copy.
   const r = userSpace({
     name: 'inline',

@@ -182,7 +182,9 @@ function instantiate(ir: SpecIr, refs: RefNames, values: Readonly<Record<string,
       const name = refs.get(a)?.get(prefix) as string;
       used.push(name);
       const v = values[name] as OpAttr;
-      attrs[k] = a.mul === 1 ? v : (v as number) * a.mul;
+      // Scaled values that should be whole (100 x 1.1 is 110.00000000000001) lose the float noise.
+      const scaled = (v as number) * a.mul;
+      attrs[k] = a.mul === 1 ? v : Math.abs(scaled - Math.round(scaled)) < 1e-9 ? Math.round(scaled) : scaled;
     }
     const x = getOp(b.op).arity[1] === 1 ? merged(ins, n) : ins;
     return within(used, () => add(b.op, x, attrs, n.name));
