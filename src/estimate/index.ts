@@ -5,3 +5,5 @@
  */
 export * from './train.js';
 export * from './baseline.js';
+export * from './curve.js';
+export * from './pruner.js';
