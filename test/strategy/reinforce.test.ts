@@ -35,7 +35,7 @@ class MixedSpace extends DecisionSpace {
 test('reinforce: beats random search on the synthetic NB201 objective (default options)', () => {
   const rl = meanBest('reinforce', {}, 150, 6);
   const rnd = meanBest('random', {}, 150, 6);
-  assert.ok(rl > rnd + 0.5, `reinforce ${rl.toFixed(2)} vs random ${rnd.toFixed(2)}`);
+  assert.ok(rl > rnd + 1, `reinforce ${rl.toFixed(2)} vs random ${rnd.toFixed(2)}`);
 });
 
 test('reinforce: the policy improves: later asks score higher than the first ones', () => {
