@@ -1,0 +1,128 @@
+/**
+ * The report at the end of a search: `DIR/report.md` with the best architecture, the final
+ * figures, a table of trials, and three pictures next to it: the best validation accuracy so far
+ * over time (`progress.svg`), validation accuracy against parameters for every trial
+ * (`trials.svg`), both drawn by Vega-Lite, and the best architecture's drawing (`arch.svg`).
+ * @module
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { View, parse } from 'vega';
+import { type TopLevelSpec, compile } from 'vega-lite';
+import { drawArchitecture, drawingToSvg } from '../space/draw/index.js';
+import type { SearchResult } from './search.js';
+import type { Study } from './study.js';
+
+async function svgOf(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+function write(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`);
+
+/** Writes report.md and its pictures into `out`. */
+export async function writeReport(out: string, study: Study, result: SearchResult): Promise<void> {
+  const trials = study.store.trials(study.name);
+  const t0 = Math.min(...trials.map((t) => t.createdAt));
+  const done = trials.filter((t) => t.finishedAt !== null && (t.state === 'COMPLETE' || t.state === 'PRUNED')).sort((a, b) => (a.finishedAt as number) - (b.finishedAt as number));
+  let best = Number.NEGATIVE_INFINITY;
+  const progress = done.map((t) => {
+    if (t.state === 'COMPLETE' && t.value !== null && t.value > best) best = t.value;
+    return { minutes: ((t.finishedAt as number) - t0) / 60000, best: Number.isFinite(best) ? 100 * best : null };
+  });
+  const points = done.filter((t) => Number.isFinite(t.metrics.params) && t.value !== null && Number.isFinite(t.value)).map((t) => ({ params: t.metrics.params, acc: 100 * (t.value as number), state: t.state, trial: t.number }));
+  const width = 560;
+  const height = 320;
+  if (progress.length) {
+    write(
+      join(out, 'progress.svg'),
+      await svgOf({
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        title: 'Best validation accuracy so far',
+        width,
+        height,
+        data: { values: progress.filter((p) => p.best !== null) },
+        mark: { type: 'line', point: true, interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'minutes', type: 'quantitative', title: 'minutes since the first trial' },
+          y: { field: 'best', type: 'quantitative', title: 'validation accuracy (%)', scale: { zero: false } },
+        },
+      }),
+    );
+  }
+  if (points.length) {
+    write(
+      join(out, 'trials.svg'),
+      await svgOf({
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        title: 'Trials: validation accuracy vs. parameters',
+        width,
+        height,
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          x: { field: 'params', type: 'quantitative', title: 'parameters', scale: { type: 'log' } },
+          y: { field: 'acc', type: 'quantitative', title: 'validation accuracy (%)', scale: { zero: false } },
+          color: { field: 'state', type: 'nominal', title: 'state' },
+          tooltip: [{ field: 'trial' }, { field: 'acc' }, { field: 'params' }],
+        },
+      }),
+    );
+  }
+  let drawn = false;
+  if (result.best) {
+    try {
+      write(join(out, 'arch.svg'), await drawingToSvg(drawArchitecture(study.space, study.space.fromJSON(result.best.arch))));
+      drawn = true;
+    } catch {
+      // Some spaces cannot be drawn; the report says so below.
+    }
+  }
+  const b = result.best;
+  const lines = [
+    `# Loom search report: ${result.study}`,
+    '',
+    `Space \`${study.space.name}\`; storage \`${result.storage}\`; ${result.trials.total} trials (${result.trials.complete} complete, ${result.trials.pruned} pruned, ${result.trials.failed} failed, ${result.trials.retried} retried); search ${(result.searchSeconds / 60).toFixed(1)} min, final training ${(result.finalSeconds / 60).toFixed(1)} min.`,
+    '',
+    '## Best architecture',
+    '',
+    b
+      ? [
+          `Trial ${b.trial}: validation accuracy ${pct(b.val_acc)} (search fidelity), **test accuracy ${pct(b.test_acc)}** after the final training; ${b.params.toLocaleString('en-US')} parameters, ${b.flops.toLocaleString('en-US')} multiply-adds per input.`,
+          '',
+          '```',
+          b.text,
+          '```',
+          '',
+          b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`.' : 'No final weights (no final training, or it failed).',
+          '',
+          drawn ? '![the best architecture](arch.svg)' : '',
+        ].join('\n')
+      : 'No trial completed.',
+    '',
+    '## Search',
+    '',
+    progress.length ? '![best so far](progress.svg)' : '',
+    '',
+    points.length ? '![trials](trials.svg)' : '',
+    '',
+    '| trial | state | val acc | params | epochs | seconds | note |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    ...trials.map(
+      (t) =>
+        `| ${t.number} | ${t.state} | ${pct(t.value)} | ${Number.isFinite(t.metrics.params) ? t.metrics.params.toLocaleString('en-US') : '-'} | ${t.metrics.epochs ?? '-'} | ${Number.isFinite(t.metrics.seconds) ? t.metrics.seconds.toFixed(1) : '-'} | ${(t.error ?? (t.attrs.retryOf !== undefined ? `retry of ${t.attrs.retryOf}` : '')).replace(/\|/g, '/')} |`,
+    ),
+    '',
+  ];
+  write(join(out, 'report.md'), lines.join('\n'));
+}

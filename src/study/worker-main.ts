@@ -1,0 +1,82 @@
+/**
+ * A search worker: a child process (forked by `pool.ts`) that loads the data set once and then
+ * trains one trial at a time, reporting each epoch to its parent over IPC. It sends a heartbeat
+ * every second while alive (training yields to the event loop between batches), exits as soon as
+ * its parent goes away, and never touches the study store: the parent is the only writer.
+ *
+ * Messages in:  `{ type: 'run', job, spec, final? }`, `{ type: 'stop' }` (prune the current job).
+ * Messages out: `{ type: 'ready' }`, `{ type: 'heartbeat' }`, `{ type: 'epoch', job, point }`,
+ *               `{ type: 'done', job, result, test? }`, `{ type: 'error', job?, message }`.
+ * @module
+ */
+import { loadDataset } from '../data/datasets.js';
+import { buildNetwork } from '../space/networks/index.js';
+import { loadSafetensors, setNumThreads, tidy, dispose } from '../engine/index.js';
+import { evaluateClassifier } from '../estimate/train.js';
+import { type TrialSpec, trainArchitecture } from '../estimate/trial.js';
+import { getSpace } from '../space/registry.js';
+import type { WorkerInit } from './pool.js';
+
+const send = (m: unknown): void => {
+  if (process.connected) process.send?.(m);
+};
+
+let current: { job: number; abort: AbortController } | null = null;
+
+async function main(): Promise<void> {
+  if (!process.send) {
+    console.error('loom worker: start me through the search (I need an IPC channel)');
+    process.exit(2);
+  }
+  process.on('disconnect', () => process.exit(0));
+  const init = await new Promise<WorkerInit>((res) => process.once('message', (m) => res(m as WorkerInit)));
+  setNumThreads(init.threads);
+  const data = loadDataset(init.dataset, { ...init.dataOptions, includeTest: init.includeTest });
+  setInterval(() => send({ type: 'heartbeat' }), 1000).unref();
+  send({ type: 'ready' });
+  process.on('message', (m: { type: string; job?: number; spec?: TrialSpec; final?: boolean }) => {
+    if (m.type === 'stop') current?.abort.abort();
+    else if (m.type === 'run' && m.spec && m.job !== undefined) void run(m.job, m.spec, !!m.final, data);
+  });
+}
+
+async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnType<typeof loadDataset>): Promise<void> {
+  const abort = new AbortController();
+  current = { job, abort };
+  try {
+    // The final model trains on the whole training split; its "validation" figures are then
+    // measured on a slice of that split (the test set is only for the end).
+    const n = data.train.images.shape[0];
+    const monitor = final ? { images: data.train.images.narrow(0, 0, Math.min(2000, n)), labels: data.train.labels.narrow(0, 0, Math.min(2000, n)) } : undefined;
+    const result = await trainArchitecture(spec, monitor ? { ...data, val: monitor } : data, {
+      signal: abort.signal,
+      onEpoch: (point) => send({ type: 'epoch', job, point }),
+    });
+    let test: { accuracy: number; loss: number; correct: number; total: number } | undefined;
+    if (final && result.status === 'ok' && data.test && spec.saveTo) {
+      // Evaluate the saved weights on the test set: what the user gets is what is measured.
+      const net = buildNetwork(getSpace(spec.space ?? spec.arch.space).fromJSON(spec.arch), {
+        ...result.network,
+        input: data.inputShape as [number, number, number],
+        classes: data.numClasses,
+      });
+      const weights = loadSafetensors(spec.saveTo);
+      net.loadStateDict(weights);
+      dispose([...weights.values()]);
+      test = tidy(() => evaluateClassifier(net, data.test as NonNullable<typeof data.test>));
+      net.dispose();
+    }
+    if (monitor) dispose([monitor.images, monitor.labels]);
+    send({ type: 'done', job, result, test });
+  } catch (e) {
+    send({ type: 'error', job, message: (e as Error).message });
+  } finally {
+    current = null;
+  }
+}
+
+main().catch((e) => {
+  send({ type: 'error', message: (e as Error).message });
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100);
+});
