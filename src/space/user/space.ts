@@ -320,7 +320,10 @@ export class UserSpace extends DecisionSpace {
   /** Architectures that fit, and their distinct canonical forms: one instantiation per assignment. */
   private census(): { fit: number; unique: number } | null {
     if (this._census !== undefined) return this._census;
-    if (this.assignments() > USER_COUNT_LIMIT) return (this._census = null);
+    if (this.assignments() > USER_COUNT_LIMIT) {
+      this._census = null;
+      return null;
+    }
     const doms = this.decisions.map((d) => [d.name, domainValues(d)] as const);
     const keys = new Set<string>();
     let fit = 0;
@@ -344,7 +347,8 @@ export class UserSpace extends DecisionSpace {
       keys.add(stableStringify(this.decisions.map((d) => (active.has(d.name) ? values[d.name] : null))));
     };
     visit(0);
-    return (this._census = { fit, unique: keys.size });
+    this._census = { fit, unique: keys.size };
+    return this._census;
   }
 
   /** Exact (architectures that fit) up to {@link USER_COUNT_LIMIT} assignments; above, the number of assignments. */
