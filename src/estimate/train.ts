@@ -20,7 +20,7 @@ import {
   noGrad,
   tidy,
 } from '../engine/index.js';
-import { Adam, AdamW, type Optimizer, SGD } from '../engine/optim.js';
+import { Adam, AdamW, type Optimizer, SGD, clipGradNorm } from '../engine/optim.js';
 import { CosineAnnealingLR, type LRScheduler, StepLR, WarmupLR } from '../engine/schedule.js';
 import { onInputs, randomCrop, randomHorizontalFlip } from '../data/augment.js';
 import { DataLoader } from '../data/loader.js';
@@ -31,6 +31,11 @@ export interface TrainableModel {
   train(mode?: boolean): unknown;
   eval(): unknown;
   parameters(): Iterable<Tensor>;
+}
+
+/** A model with an auxiliary head (as `GraphNetwork`): both logits in training mode, `aux` null otherwise. */
+interface AuxModel {
+  forwardWithAux(x: Tensor): { logits: Tensor; aux: Tensor | null };
 }
 
 /** Inputs `[N, ...]` and integer class labels `[N]`. */
@@ -57,7 +62,7 @@ export interface TrainRecipe {
   lr?: number;
   /** SGD momentum, default 0.9. */
   momentum?: number;
-  /** SGD Nesterov momentum, default true. */
+  /** SGD Nesterov momentum, default true (false when `momentum` is 0). */
   nesterov?: boolean;
   /** Default 5e-4 (SGD, Adam) or 1e-2 (AdamW). */
   weightDecay?: number;
@@ -73,6 +78,18 @@ export interface TrainRecipe {
   cropPadding?: number;
   /** Seed of the shuffle and of libtorch's generator (dropout, augmentation); default 0. */
   seed?: number;
+  /** Clips the gradients' global L2 norm to this value before each step (default: no clipping). */
+  gradClipNorm?: number;
+  /**
+   * Weight of the auxiliary head's loss, for models with `forwardWithAux` (a `GraphNetwork` built
+   * with an `aux` output); default 0.4 (DARTS, NASNet). The reported loss is the main head's.
+   */
+  auxWeight?: number;
+  /**
+   * A batch loss above this ends training with a {@link DivergenceError} (default: only NaN or
+   * infinite losses do).
+   */
+  maxLoss?: number;
   /** Batch size for evaluation, default 1000. */
   evalBatchSize?: number;
   /** Device of the batches (the model must already be there); default: where the data is. */
@@ -114,7 +131,8 @@ export interface BatchProgress {
 export interface TrainHooks {
   onEpochStart?: (epoch: number, batches: number) => void;
   onBatch?: (p: BatchProgress) => void;
-  onEpoch?: (e: EpochResult) => void;
+  /** Called after each epoch's validation; returning 'stop' ends training there (the result then has `stopped: true`); other return values are ignored. */
+  onEpoch?: (e: EpochResult) => unknown;
   /** Stops training between batches (the result then has `stopped: true`). */
   signal?: AbortSignal;
 }
@@ -132,8 +150,28 @@ export interface TrainResult {
   test?: EvalResult;
   /** Whole run, seconds. */
   seconds: number;
-  /** True when stopped early by the abort signal. */
+  /** True when stopped early by the abort signal or by `onEpoch` returning 'stop'. */
   stopped: boolean;
+}
+
+/**
+ * Training diverged: a batch loss became NaN or infinite, or rose above the recipe's `maxLoss`.
+ * Thrown by {@link trainClassifier} at that batch, so a hopeless run ends at once.
+ */
+export class DivergenceError extends Error {
+  /** The offending batch loss. */
+  readonly loss: number;
+  readonly epoch: number;
+  /** 1-based batch number within the epoch. */
+  readonly batch: number;
+  constructor(loss: number, epoch: number, batch: number, maxLoss?: number) {
+    const what = Number.isFinite(loss) ? `rose to ${loss}, above the bound ${maxLoss}` : `became ${loss}`;
+    super(`training diverged: the loss ${what} in epoch ${epoch}, batch ${batch} (try a lower learning rate)`);
+    this.name = 'DivergenceError';
+    this.loss = loss;
+    this.epoch = epoch;
+    this.batch = batch;
+  }
 }
 
 function checkRecipe(r: TrainRecipe): void {
@@ -144,6 +182,9 @@ function checkRecipe(r: TrainRecipe): void {
   pos(r.lr, 'lr');
   pos(r.batchSize, 'batchSize');
   pos(r.evalBatchSize, 'evalBatchSize');
+  pos(r.gradClipNorm, 'gradClipNorm');
+  pos(r.maxLoss, 'maxLoss');
+  if (r.auxWeight !== undefined && !(r.auxWeight >= 0)) throw new Error(`auxWeight must be >= 0, got ${r.auxWeight}`);
   if (r.batchSize !== undefined && !Number.isInteger(r.batchSize)) throw new Error(`batchSize must be an integer, got ${r.batchSize}`);
   if (r.weightDecay !== undefined && !(r.weightDecay >= 0)) throw new Error(`weightDecay must be >= 0, got ${r.weightDecay}`);
   if (r.warmupEpochs !== undefined && !(r.warmupEpochs >= 0)) throw new Error(`warmupEpochs must be >= 0, got ${r.warmupEpochs}`);
@@ -158,7 +199,7 @@ function makeOptimizer(params: Tensor[], r: TrainRecipe): Optimizer {
       return new SGD(params, {
         lr: r.lr ?? 0.1,
         momentum: r.momentum ?? 0.9,
-        nesterov: r.nesterov ?? true,
+        nesterov: r.nesterov ?? (r.momentum ?? 0.9) > 0,
         weightDecay: r.weightDecay ?? 5e-4,
       });
     case 'adam':
@@ -250,6 +291,11 @@ export async function trainClassifier(
   const sched = makeSchedule(opt, recipe, loader.length);
   const evalOpts = { batchSize: recipe.evalBatchSize ?? 1000, device: recipe.device };
   const smoothing = recipe.labelSmoothing ?? 0;
+  const maxLoss = recipe.maxLoss ?? Number.POSITIVE_INFINITY;
+  const auxWeight = recipe.auxWeight ?? 0.4;
+  const withAux = (model as Partial<AuxModel>).forwardWithAux;
+  const forward = (x: Tensor): { logits: Tensor; aux: Tensor | null } =>
+    withAux && auxWeight > 0 ? withAux.call(model, x) : { logits: model.call(x) as Tensor, aux: null };
   const results: EpochResult[] = [];
   const t0 = performance.now();
   let stopped = false;
@@ -266,16 +312,19 @@ export async function trainClassifier(
       for (const [x, y] of loader) {
         const n = x.shape[0];
         const [loss, c] = tidy(() => {
-          const logits = model.call(x) as Tensor;
+          const { logits, aux } = forward(x);
           const l = F.crossEntropy(logits, y, { labelSmoothing: smoothing });
+          const total = aux ? l.add(F.crossEntropy(aux, y, { labelSmoothing: smoothing }).mul(auxWeight)) : l;
+          const lv = l.item();
+          // A diverged loss is not stepped on, so the weights stay as they were before it.
+          if (!(lv <= maxLoss)) return [lv, 0];
           opt.zeroGrad();
-          l.backward();
+          total.backward();
+          if (recipe.gradClipNorm !== undefined) clipGradNorm(params, recipe.gradClipNorm);
           opt.step();
-          return [l.item(), logits.argmax(1).eq(y).sum().item()];
+          return [lv, logits.argmax(1).eq(y).sum().item()];
         });
-        if (!Number.isFinite(loss)) {
-          throw new Error(`training diverged: the loss became ${loss} in epoch ${epoch}, batch ${batch + 1} (try a lower learning rate)`);
-        }
+        if (!(loss <= maxLoss)) throw new DivergenceError(loss, epoch, batch + 1, recipe.maxLoss);
         sched?.step();
         batch++;
         seen += n;
@@ -312,7 +361,7 @@ export async function trainClassifier(
         liveTensors: memory().liveTensors,
       };
       results.push(result);
-      hooks.onEpoch?.(result);
+      if (hooks.onEpoch?.(result) === 'stop') stopped = true;
     }
     const test = data.test ? evaluateClassifier(model, data.test, evalOpts) : undefined;
     return { epochs: results, ...(test ? { test } : {}), seconds: (performance.now() - t0) / 1000, stopped };
