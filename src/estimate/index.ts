@@ -7,3 +7,5 @@ export * from './train.js';
 export * from './baseline.js';
 export * from './curve.js';
 export * from './pruner.js';
+export * from './trial.js';
+export * from './inherit.js';
