@@ -9,24 +9,26 @@
  * `bandwidthFactor` (paper: 3), and the one maximising l(x)/g(x) is taken. While no fidelity has
  * enough results, configurations are random.
  *
- * The densities are TPE's per-decision Parzen estimators ({@link ParzenModel}, with Optuna's
- * prior component and bandwidths), not the multivariate product KDE of the authors'
- * `hpbandster`; this keeps one density code for TPE and BOHB and handles every decision kind.
+ * The densities are the paper's multivariate product-kernel KDEs ({@link KdeModel}, as in the
+ * authors' `hpbandster`); with `model: 'tpe'` they are TPE's per-decision Parzen estimators
+ * ({@link ParzenModel}, with Optuna's prior component) instead.
  * @module
  */
 import type { Architecture } from '../space/architecture.js';
 import type { SearchSpace } from '../space/space.js';
 import { BracketStrategy, FIDELITY_OPTIONS, hyperbandShape } from './bracket.js';
 import { defineStrategy, rankByValue } from './common.js';
+import { KdeModel } from './kde.js';
 import { ParzenModel } from './tpe.js';
 
-/** Hyperband with a TPE-style model for new configurations. */
+/** Hyperband with a density model (l/g) for new configurations. */
 export class Bohb extends BracketStrategy {
   private readonly randomFraction: number;
   private readonly candidates: number;
   private readonly topPercent: number;
   private readonly bandwidthFactor: number;
   private readonly minPoints: number;
+  private readonly model: 'kde' | 'tpe';
 
   constructor(space: SearchSpace, seed: number, options: Record<string, unknown>) {
     super('bohb', space, seed, options);
@@ -35,6 +37,7 @@ export class Bohb extends BracketStrategy {
     this.topPercent = options.topPercent as number;
     this.bandwidthFactor = options.bandwidthFactor as number;
     this.minPoints = (options.minPoints as number) || space.decisions.length + 1;
+    this.model = options.model as 'kde' | 'tpe';
   }
 
   protected shape(k: number): { s: number; n: number } {
@@ -64,12 +67,10 @@ export class Bohb extends BracketStrategy {
     const ok = ranked.filter((t) => !Number.isNaN(t.value)).length;
     const nGood = Math.min(ok, this.goodSize(ranked.length));
     if (nGood < 1) return this.sampleNew(100);
-    const model = new ParzenModel(
-      this.space,
-      ranked.slice(0, nGood).map((t) => t.arch),
-      ranked.slice(nGood).map((t) => t.arch),
-      { priorWeight: 1, bandwidthFactor: this.bandwidthFactor },
-    );
+    const good = ranked.slice(0, nGood).map((t) => t.arch);
+    const bad = ranked.slice(nGood).map((t) => t.arch);
+    const model =
+      this.model === 'kde' ? new KdeModel(this.space, good, bad, this.bandwidthFactor) : new ParzenModel(this.space, good, bad, { priorWeight: 1, bandwidthFactor: this.bandwidthFactor });
     return model.proposeArch(this.rng, this.candidates, 20, (a) => this.asked.has(a.key)) ?? this.sampleNew(100);
   }
 }
@@ -77,10 +78,11 @@ export class Bohb extends BracketStrategy {
 /** The `bohb` strategy. */
 export const bohbFactory = defineStrategy({
   name: 'bohb',
-  description: 'BOHB, Falkner et al. 2018: Hyperband brackets with new configurations from a TPE-style density model',
+  description: 'BOHB, Falkner et al. 2018: Hyperband brackets with new configurations from kernel density models (l/g, as TPE)',
   multiFidelity: true,
   options: [
     ...FIDELITY_OPTIONS,
+    { name: 'model', type: 'string', default: 'kde', choices: ['kde', 'tpe'], description: "density model: the paper's multivariate KDE, or TPE's per-decision Parzen estimators" },
     { name: 'randomFraction', type: 'number', default: 1 / 3, min: 0, max: 1, description: 'share of new configurations drawn at random (paper: 1/3)' },
     { name: 'candidates', type: 'integer', default: 64, min: 1, max: 10_000, description: 'draws from the good density per new configuration (paper: 64)' },
     { name: 'topPercent', type: 'number', default: 15, min: 1, max: 99, description: 'percentage of results in the good set (paper: 15)' },
