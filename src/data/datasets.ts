@@ -20,7 +20,7 @@
  * naming the file and what is wrong with it.
  * @module
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type Device, tensor, tidy } from '../engine/index.js';
@@ -156,11 +156,12 @@ export const CIFAR100_FINE_CLASSES: readonly string[] = (
 
 const DIGITS = Array.from({ length: 10 }, (_, i) => String(i));
 const CIFAR10_TRAIN = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
-const CIFAR_SUBDIRS: Record<'cifar-10' | 'cifar-100', string> = { 'cifar-10': 'cifar-10-batches-bin', 'cifar-100': 'cifar-100-binary' };
+/** Subfolders looked into when a folder holds no data set itself: the archives' own folder names and torchvision's layout. */
+const SUBDIRS = ['cifar-10-batches-bin', 'cifar-100-binary', 'raw', 'MNIST/raw', 'FashionMNIST/raw'];
 const IDX_FILES = 'train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]';
 const LOOKED_FOR =
   `MNIST-style IDX files (${IDX_FILES}), CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin) ` +
-  'and CIFAR-100 binary files (train.bin, test.bin), also in a cifar-10-batches-bin/ or cifar-100-binary/ subfolder';
+  `and CIFAR-100 binary files (train.bin, test.bin), also in the subfolders ${SUBDIRS.map((d) => `${d}/`).join(', ')}`;
 const FASHION_HINT =
   ' Install it with `apt-get install dataset-fashion-mnist`, or point LOOM_FASHION_MNIST at a folder holding its four IDX files.';
 
@@ -201,6 +202,14 @@ const isFile = (p: string): boolean => {
   }
 };
 
+const sameFolder = (a: string, b: string): boolean => {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+};
+
 const NAMES: Record<string, 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100'> = {
   'fashion-mnist': 'fashion-mnist',
   fashion_mnist: 'fashion-mnist',
@@ -214,7 +223,7 @@ const NAMES: Record<string, 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100'
 
 const CSV_EXT = /\.(csv|tsv)(\.gz)?$/i;
 
-/** What a folder holds: the first format whose files are there, looking one subfolder deep for CIFAR. */
+/** What a folder holds: the first format whose files are there, else what one of {@link SUBDIRS} holds. */
 function detectFolder(dir: string): { format: Exclude<DatasetFormat, 'csv'>; path: string } | undefined {
   const has = (f: string) => existsSync(join(dir, f));
   if (has('data_batch_1.bin') || has('test_batch.bin')) return { format: 'cifar-10', path: dir };
@@ -222,17 +231,26 @@ function detectFolder(dir: string): { format: Exclude<DatasetFormat, 'csv'>; pat
   for (const split of ['train', 't10k'] as const) {
     for (const kind of ['images', 'labels'] as const) if (findIdxFile(dir, split, kind)) return { format: 'idx', path: dir };
   }
-  for (const format of ['cifar-10', 'cifar-100'] as const) {
-    const sub = join(dir, CIFAR_SUBDIRS[format]);
-    if (isDir(sub)) return detectFolder(sub);
+  for (const name of SUBDIRS) {
+    const sub = join(dir, name);
+    if (isDir(sub)) {
+      const found = detectFolder(sub);
+      if (found) return found;
+    }
   }
   return undefined;
+}
+
+/** The folder under `dir` (itself or one of {@link SUBDIRS}) that holds data of `format`; `dir` when none does. */
+function folderOf(dir: string, format: Exclude<DatasetFormat, 'csv'>): string {
+  const found = detectFolder(dir);
+  return found?.format === format ? found.path : dir;
 }
 
 function namedSource(name: 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100', dir: string | undefined): DatasetSource {
   switch (name) {
     case 'fashion-mnist':
-      return { name: 'Fashion-MNIST', format: 'idx', path: fashionMnistDir(dir), classes: FASHION_MNIST_CLASSES, hint: FASHION_HINT };
+      return { name: 'Fashion-MNIST', format: 'idx', path: folderOf(fashionMnistDir(dir), 'idx'), classes: FASHION_MNIST_CLASSES, hint: FASHION_HINT };
     case 'mnist': {
       const path = dir || process.env.LOOM_MNIST;
       if (!path) {
@@ -241,7 +259,7 @@ function namedSource(name: 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100',
             '(as the dataset path, `mnist:FOLDER`, or LOOM_MNIST)',
         );
       }
-      return { name: 'MNIST', format: 'idx', path, classes: DIGITS };
+      return { name: 'MNIST', format: 'idx', path: folderOf(path, 'idx'), classes: DIGITS };
     }
     case 'cifar-10':
     case 'cifar-100': {
@@ -254,9 +272,7 @@ function namedSource(name: 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100',
             `(as the dataset path, \`${name}:FOLDER\`, or ${env})`,
         );
       }
-      const sub = join(path, CIFAR_SUBDIRS[name]);
-      const inner = !existsSync(join(path, name === 'cifar-10' ? 'test_batch.bin' : 'test.bin')) && isDir(sub) ? sub : path;
-      return { name: label, format: name, path: inner };
+      return { name: label, format: name, path: folderOf(path, name) };
     }
   }
 }
@@ -302,6 +318,8 @@ export function resolveDataset(spec: string, opts: { dir?: string } = {}): Datas
     const tip = csv.length ? ` (it holds ${csv.slice(0, 3).join(', ')}${csv.length > 3 ? ', ...' : ''}: give a CSV file's own path to use it)` : '';
     throw new DatasetNotFoundError(`${spec}: no recognisable data set in this folder; looked for ${LOOKED_FOR}${tip}`);
   }
+  // Fashion-MNIST's own folder, given as a path, keeps its class names.
+  if (found.format === 'idx' && sameFolder(found.path, fashionMnistDir())) return namedSource('fashion-mnist', found.path);
   const label = found.format === 'cifar-10' ? 'CIFAR-10' : found.format === 'cifar-100' ? 'CIFAR-100' : basename(found.path);
   return { name: label, format: found.format, path: found.path };
 }
@@ -400,7 +418,7 @@ function readCifarFiles(
         const v = bytes[r * record + b];
         if (v >= limits[b]) {
           const what = labelBytes === 1 ? 'label' : b === 0 ? 'coarse label' : 'fine label';
-          throw new DataError(`${p}: ${what} ${v} of record ${r} is out of range for ${limits[b]} classes; the file is not ${label} binary data`);
+          throw new DataError(`${p}: ${what} ${v} of record ${r} is out of range for ${limits[b]} classes; not valid ${label} binary data`);
         }
       }
     }

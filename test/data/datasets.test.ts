@@ -519,15 +519,32 @@ test('resolveDataset: names, name:folder, paths, and clear errors for what is no
   assert.deepEqual(resolveDataset(dir), { name: dir.split('/').pop(), format: 'idx', path: dir });
   assert.equal(resolveDataset('fashion-mnist', { dir }).path, dir);
   assert.equal(resolveDataset(`MNIST:${dir}`).name, 'MNIST');
+  // torchvision's layout: ROOT/MNIST/raw/<idx files>.
+  const tv = fresh();
+  mkdirSync(join(tv, 'MNIST', 'raw'), { recursive: true });
+  writeIdx(join(tv, 'MNIST', 'raw'), { nTrain: 4, nTest: 2, h: 2, w: 2, classes: 2 });
+  assert.deepEqual(resolveDataset(tv), { name: 'raw', format: 'idx', path: join(tv, 'MNIST', 'raw') });
+  assert.equal(resolveDataset(`mnist:${tv}`).path, join(tv, 'MNIST', 'raw'));
+  // Fashion-MNIST's folder given as a path is Fashion-MNIST.
+  const saved = process.env.LOOM_FASHION_MNIST;
+  process.env.LOOM_FASHION_MNIST = tv;
+  try {
+    assert.equal(resolveDataset(join(tv, 'MNIST', 'raw')).name, 'raw');
+    process.env.LOOM_FASHION_MNIST = dir;
+    assert.deepEqual(resolveDataset(`${dir}/`).classes, FASHION_MNIST_CLASSES);
+  } finally {
+    if (saved === undefined) delete process.env.LOOM_FASHION_MNIST;
+    else process.env.LOOM_FASHION_MNIST = saved;
+  }
   rejects(() => loadDataset(join(dir, 'missing')), DatasetNotFoundError, /missing: no such file or folder/);
   rejects(() => loadDataset('./nothing-here.csv'), DatasetNotFoundError, /nothing-here\.csv: no such file or folder/);
   rejects(() => loadDataset('imagenet'), DatasetNotFoundError, /unknown dataset 'imagenet': not one of fashion-mnist, mnist, cifar-10, cifar-100/);
-  const saved = process.env.LOOM_MNIST;
+  const savedMnist = process.env.LOOM_MNIST;
   delete process.env.LOOM_MNIST;
   try {
     rejects(() => loadDataset('mnist'), DatasetNotFoundError, /mnist: MNIST is not bundled/);
   } finally {
-    if (saved !== undefined) process.env.LOOM_MNIST = saved;
+    if (savedMnist !== undefined) process.env.LOOM_MNIST = savedMnist;
   }
   const empty = fresh();
   writeFileSync(join(empty, 'notes.txt'), 'hello');
@@ -535,7 +552,7 @@ test('resolveDataset: names, name:folder, paths, and clear errors for what is no
   rejects(
     () => loadDataset(empty),
     DatasetNotFoundError,
-    /no recognisable data set in this folder; looked for MNIST-style IDX files \(train-images-idx3-ubyte\[\.gz\].*CIFAR-10 binary batches \(data_batch_1\.bin .. data_batch_5\.bin, test_batch\.bin\).*CIFAR-100 binary files \(train\.bin, test\.bin\)/,
+    /no recognisable data set in this folder; looked for MNIST-style IDX files \(train-images-idx3-ubyte\[\.gz\].*CIFAR-10 binary batches \(data_batch_1\.bin .. data_batch_5\.bin, test_batch\.bin\).*CIFAR-100 binary files \(train\.bin, test\.bin\), also in the subfolders cifar-10-batches-bin\/, cifar-100-binary\/, raw\/, MNIST\/raw\/, FashionMNIST\/raw\//,
     /it holds table\.csv: give a CSV file's own path/,
   );
   rejects(() => loadDataset(join(empty, 'notes.txt')), DatasetNotFoundError, /notes\.txt: a file, but not a CSV file/);
