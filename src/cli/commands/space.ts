@@ -47,6 +47,7 @@ export function spaceInfo(name: string, o: { json?: boolean }): void {
   out(`${i.name}: ${i.description}`);
   out(`size ${fmtSize(i.size)} architectures; unique (non-isomorphic) ${fmtSize(i.unique)}`);
   out(`decisions (${i.decisions.length}):`);
+  const nameWidth = Math.max(8, ...i.decisions.map((d) => String(d.name).length));
   for (const d of i.decisions) {
     const dom =
       d.kind === 'categorical'
@@ -54,7 +55,7 @@ export function spaceInfo(name: string, o: { json?: boolean }): void {
         : d.kind === 'input'
           ? `${d.min}..${d.max} of [${(d.candidates as number[]).join(', ')}]`
           : `${d.low}..${d.high}${d.kind === 'float' && d.log ? ' (log)' : ''}`;
-    out(`  ${String(d.name).padEnd(8)} ${String(d.kind).padEnd(11)} ${dom}`);
+    out(`  ${String(d.name).padEnd(nameWidth)} ${String(d.kind).padEnd(11)} ${dom}`);
   }
   if (i.constraints.length) out(`constraints: ${i.constraints.join(', ')}`);
   out(`encodings: ${Object.entries(i.encodings).map(([k, v]) => `${k} (${v})`).join(', ')}`);
