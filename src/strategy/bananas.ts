@@ -155,11 +155,12 @@ export class Bananas extends BaseStrategy {
     };
   }
 
-  private encode(a: Architecture): number[] {
+  /** The predictor's input for `a`; those of told architectures are kept (they are re-read every training). */
+  private encode(a: Architecture, remember = false): number[] {
     let e = this.encoded.get(a.key);
     if (!e) {
       e = this.space.encode(a, this.encoding);
-      this.encoded.set(a.key, e);
+      if (remember) this.encoded.set(a.key, e);
     }
     return e;
   }
@@ -181,7 +182,7 @@ export class Bananas extends BaseStrategy {
     const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mu) ** 2, 0) / ys.length) || 1;
     const pred = inOneThread(() =>
       trainAndPredict(
-        this.history.map((t) => this.encode(t.arch)),
+        this.history.map((t) => this.encode(t.arch, true)),
         ys.map((v) => (v - mu) / sd),
         cands.map((a) => this.encode(a)),
         this.cfg,
