@@ -12,6 +12,11 @@ import type { BenchmarkResult } from './harness.js';
 export interface PlotOptions {
   /** Title (default: the report column, the table and the number of seeds). */
   title?: string;
+  /**
+   * The x axis: `queries` (default) or `cost`, the mean cumulative cost over seeds after each
+   * query (e.g. training epochs), which puts multi-fidelity strategies on an equal footing.
+   */
+  x?: 'queries' | 'cost';
   /** Plot area size in pixels (default 640 x 400). */
   width?: number;
   height?: number;
@@ -21,12 +26,13 @@ export interface PlotOptions {
 export function anytimePlotSpec(results: readonly BenchmarkResult[], o: PlotOptions = {}): TopLevelSpec {
   if (!results.length) throw new Error('anytime plot: no results to plot');
   const r0 = results[0];
-  const rows: { strategy: string; queries: number; mean: number; lo: number; hi: number }[] = [];
+  const byCost = o.x === 'cost';
+  const rows: { strategy: string; queries: number; cost: number; mean: number; lo: number; hi: number }[] = [];
   for (const r of results) {
     for (const p of r.curve) {
       if (p.mean === null) continue;
       const sd = p.std ?? 0;
-      rows.push({ strategy: r.strategy, queries: p.queries, mean: p.mean, lo: p.mean - sd, hi: p.mean + sd });
+      rows.push({ strategy: r.strategy, queries: p.queries, cost: p.cost, mean: p.mean, lo: p.mean - sd, hi: p.mean + sd });
     }
   }
   const order = results.map((r) => r.strategy);
@@ -39,14 +45,16 @@ export function anytimePlotSpec(results: readonly BenchmarkResult[], o: PlotOpti
   const top = Math.max(...rows.map((d) => d.hi));
   const bottom = Math.min(...means);
   const pad = (top - bottom) * 0.03 || 1;
-  const x = { field: 'queries', type: 'quantitative' as const, title: 'queries (evaluations)', scale: { domain: [1, Math.max(...results.map((r) => r.queries))] } };
+  const x = byCost
+    ? { field: 'cost', type: 'quantitative' as const, title: 'cumulative cost (mean over seeds; e.g. epochs)', scale: { domain: [0, Math.max(...rows.map((d) => d.cost))] } }
+    : { field: 'queries', type: 'quantitative' as const, title: 'queries (evaluations)', scale: { domain: [1, Math.max(...results.map((r) => r.queries))] } };
   const color = { field: 'strategy', type: 'nominal' as const, title: 'strategy', sort: order };
   const table = r0.table.split(/[\\/]/).pop();
   const seeds = `${r0.seeds} seed${r0.seeds === 1 ? '' : 's'}`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: o.title ?? `${r0.report} of the incumbent vs. queries`,
+      text: o.title ?? `${r0.report} of the incumbent vs. ${byCost ? 'cost' : 'queries'}`,
       subtitle: `search objective ${r0.objective}${r0.minimize ? ' (minimised)' : ''}; mean ± std over ${seeds}; ${table}`,
       anchor: 'start',
     },

@@ -135,6 +135,7 @@ function buildProgram(): Command {
   benchOptions(bench.command('compare').description('run several strategies on the same seeds: a table of mean ± std and an anytime plot'))
     .requiredOption('--strategies <a,b,c>', 'comma-separated strategies (see loom strategy list)')
     .option('--plot <out.svg>', 'write the anytime plot (report value vs. queries, ± std bands) as SVG')
+    .addOption(new Option('--plot-x <axis>', "the plot's x axis: queries, or cost (mean cumulative, e.g. epochs)").choices(['queries', 'cost']).default('queries'))
     .action(async (opts) => {
       const { benchCompare } = await import('./commands/bench.js');
       await benchCompare(opts);

@@ -29,7 +29,8 @@ function result(strategy: string, base: number): BenchmarkResult {
 
 test('the plot spec: a band and a line per strategy, from the curves', () => {
   const spec = anytimePlotSpec([result('random', 50), result('evolution', 60)]) as unknown as {
-    data: { values: { strategy: string; queries: number; mean: number; lo: number; hi: number }[] };
+    data: { values: { strategy: string; queries: number; cost: number; mean: number; lo: number; hi: number }[] };
+    encoding: { x: { field: string } };
     layer: { mark: { type: string } }[];
     title: { text: string; subtitle: string };
   };
@@ -39,7 +40,8 @@ test('the plot spec: a band and a line per strategy, from the curves', () => {
   );
   const rows = spec.data.values;
   assert.equal(rows.length, 38, 'the first query (no incumbent yet) is left out');
-  assert.deepEqual(rows[0], { strategy: 'random', queries: 2, mean: 51, lo: 50, hi: 52 });
+  assert.deepEqual(rows[0], { strategy: 'random', queries: 2, cost: 24, mean: 51, lo: 50, hi: 52 });
+  assert.equal(spec.encoding.x.field, 'queries');
   assert.equal(rows.at(-1)?.strategy, 'evolution');
   assert.match(spec.title.text, /test@12 of the incumbent/);
   assert.match(spec.title.subtitle, /val@12; mean ± std over 5 seeds; bench\.csv/);
@@ -56,4 +58,13 @@ test('the plot renders to SVG headlessly, with axis titles and a legend', async 
   assert.ok((svg.match(/class="mark-line/g) ?? []).length >= 1);
   assert.equal((svg.match(/<path [^>]*aria-roledescription="area mark"/g) ?? []).length, 2);
   assert.equal((svg.match(/<path [^>]*aria-roledescription="line mark"/g) ?? []).length, 2);
+});
+
+test('the plot against cost', async () => {
+  const spec = anytimePlotSpec([result('random', 50)], { x: 'cost' }) as unknown as { encoding: { x: { field: string; scale: { domain: number[] } } }; title: { text: string } };
+  assert.equal(spec.encoding.x.field, 'cost');
+  assert.deepEqual(spec.encoding.x.scale.domain, [0, 240]);
+  assert.match(spec.title.text, /vs\. cost$/);
+  const svg = await anytimePlotSvg([result('random', 50)], { x: 'cost' });
+  assert.ok(svg.includes('>cumulative cost (mean over seeds; e.g. epochs)<'));
 });

@@ -48,6 +48,8 @@ export interface BenchCompareOptions extends BenchOptions {
   strategies: string;
   /** Where to write the anytime plot (SVG). */
   plot?: string;
+  /** The plot's x axis: queries (default) or mean cumulative cost. */
+  plotX?: 'queries' | 'cost';
 }
 
 /** The factory of strategy `name`; an unknown name is bad input. */
@@ -248,7 +250,7 @@ export async function benchCompare(o: BenchCompareOptions): Promise<void> {
   const results = names.map((n) => runOne(n, options.get(n) ?? {}, space, estimator, o));
   if (o.plot) {
     const { anytimePlotSvg } = await import('../../bench/plot.js');
-    const svg = await anytimePlotSvg(results);
+    const svg = await anytimePlotSvg(results, { x: o.plotX ?? 'queries' });
     try {
       writeFileSync(o.plot, svg);
     } catch (e) {
