@@ -558,7 +558,9 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   const features = header.filter((_, i) => i !== li);
   if (!features.length) throw new DataError(`${path}: no feature columns besides the label column '${header[li]}'`);
   const nf = features.length;
-  const values: number[] = [];
+  // At most one row a line after the header; filled up to `filled`.
+  const values = new Float32Array((lines.length - h - 1) * nf);
+  let filled = 0;
   const labels: string[] = [];
   for (let ln = h + 1; ln < lines.length; ln++) {
     const line = lines[ln];
@@ -577,8 +579,8 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
         throw new DataError(`${where}, column '${header[c]}': ${v === '' ? 'empty value' : `'${v}' is not a number`}; every feature must be numeric`);
       }
       const x = Number(v);
-      if (!Number.isFinite(x)) throw new DataError(`${where}, column '${header[c]}': '${v}' is out of range`);
-      values.push(x);
+      if (!Number.isFinite(Math.fround(x))) throw new DataError(`${where}, column '${header[c]}': '${v}' is beyond the float32 range`);
+      values[filled++] = x;
     }
   }
   const n = labels.length;
@@ -590,7 +592,7 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   if (distinct.length < 2) throw new DataError(`${path}: every row has label '${distinct[0]}'; a classifier needs at least two classes`);
   const index = new Map(distinct.map((l, i) => [l, i]));
-  const x = Float32Array.from(values);
+  const x = values.subarray(0, filled);
   const y = Int32Array.from(keys, (l) => index.get(l)!);
   const notes: string[] = [];
   if (n >= 20 && distinct.length > n / 2) {

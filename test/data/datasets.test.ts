@@ -472,6 +472,7 @@ test('CSV bad input: ragged rows, non-numeric or empty features, missing label c
   rejects(() => loadDataset(csv('blank.csv', '')), DataError, /blank\.csv: empty file/);
   rejects(() => loadDataset(csv('few.csv', 'a,label\n1,x\n2,y\n')), DataError, /few\.csv: 2 row\(s\) are too few to carve a test set of 0\.2/);
   rejects(() => loadDataset(csv('quote.csv', 'a,label\n"1,x\n2,y\n')), DataError, /quote\.csv: line 2: unterminated quoted field/);
+  rejects(() => loadDataset(csv('big.csv', 'a,label\n1e39,x\n2,y\n')), DataError, /big\.csv: line 2, column 'a': '1e39' is beyond the float32 range/);
   rejects(() => loadDataset(csv('nan.csv', 'a,label\nNaN,x\n2,y\n')), DataError, /nan\.csv: line 2, column 'a': 'NaN' is not a number/);
 });
 
