@@ -14,12 +14,11 @@
  * @module
  */
 import type { Architecture } from '../space/architecture.js';
-import { type Decision, type Value, domainSize, domainValues } from '../space/decisions.js';
+import { type Decision, type Value, domainSize } from '../space/decisions.js';
 import { ArchitectureError, type SearchSpace } from '../space/space.js';
 import type { Rng } from '../util/rng.js';
+import { subsetCategories } from './tpe.js';
 
-/** Input decisions with at most this many subsets are one categorical dimension. */
-const MAX_SUBSET_CATEGORIES = 1024;
 const MIN_BANDWIDTH = 1e-3;
 
 /** How one decision maps to dimensions: `k` = 0 for a continuous dimension, else the number of categories. */
@@ -34,11 +33,8 @@ function coder(d: Decision): Coder {
     case 'categorical':
       return { ks: [d.choices.length], encode: (v, out) => out.push(d.choices.indexOf(v as string)), decode: (x, at) => d.choices[x[at]] };
     case 'input': {
-      if (domainSize(d) <= MAX_SUBSET_CATEGORIES) {
-        const subsets = domainValues(d);
-        const index = new Map(subsets.map((s, i) => [JSON.stringify(s), i]));
-        return { ks: [subsets.length], encode: (v, out) => out.push(index.get(JSON.stringify(v)) as number), decode: (x, at) => subsets[x[at]] };
-      }
+      const cats = subsetCategories(d);
+      if (cats) return { ks: [cats.subsets.length], encode: (v, out) => out.push(cats.index(v)), decode: (x, at) => cats.subsets[x[at]] };
       return {
         ks: d.candidates.map(() => 2),
         encode: (v, out) => {

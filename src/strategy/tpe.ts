@@ -25,7 +25,7 @@
  * @module
  */
 import type { Architecture } from '../space/architecture.js';
-import { type Decision, type Value, domainSize, domainValues, sampleValue } from '../space/decisions.js';
+import { type Decision, type InputDecision, type Value, domainSize, domainValues, sampleValue } from '../space/decisions.js';
 import { ArchitectureError, type SearchSpace } from '../space/space.js';
 import type { Rng } from '../util/rng.js';
 import { BaseStrategy, defineStrategy, rankByValue } from './common.js';
@@ -33,6 +33,17 @@ import type { Ask } from './strategy.js';
 
 /** Input decisions with at most this many subsets are modelled as one categorical. */
 const MAX_SUBSET_CATEGORIES = 1024;
+
+/**
+ * An input decision's subsets as the categories of one categorical, with the index of a value;
+ * undefined when it has more than 1024 subsets (then each candidate is modelled on its own).
+ */
+export function subsetCategories(d: InputDecision): { subsets: Value[]; index: (v: Value) => number } | undefined {
+  if (domainSize(d) > MAX_SUBSET_CATEGORIES) return undefined;
+  const subsets = domainValues(d);
+  const at = new Map(subsets.map((s, i) => [JSON.stringify(s), i]));
+  return { subsets, index: (v) => at.get(JSON.stringify(v)) as number };
+}
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** erfc(x) (Numerical Recipes' Chebyshev fit, relative error below 1.2e-7 everywhere). */
@@ -242,10 +253,8 @@ function estimator(d: Decision, obs: readonly Value[], w: readonly number[], pri
     case 'categorical':
       return new CategoricalEstimator(d.choices, (v) => d.choices.indexOf(v as string), obs, w, prior);
     case 'input': {
-      if (domainSize(d) > MAX_SUBSET_CATEGORIES) return new MembershipEstimator(d, obs, w, prior);
-      const subsets = domainValues(d);
-      const at = new Map(subsets.map((s, i) => [JSON.stringify(s), i]));
-      return new CategoricalEstimator(subsets, (v) => at.get(JSON.stringify(v)) as number, obs, w, prior);
+      const cats = subsetCategories(d);
+      return cats ? new CategoricalEstimator(cats.subsets, cats.index, obs, w, prior) : new MembershipEstimator(d, obs, w, prior);
     }
     default:
       return new NumericEstimator(d, obs, w, prior, widen);

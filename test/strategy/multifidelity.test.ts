@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Architecture } from '../../src/space/architecture.js';
-import { DecisionSpace, NB201_OPS, categorical, integer, logFloat } from '../../src/space/index.js';
+import { DecisionSpace, NB201_OPS, categorical, inputChoice, integer, logFloat } from '../../src/space/index.js';
 import type { Bohb } from '../../src/strategy/bohb.js';
 import type { BracketStrategy } from '../../src/strategy/bracket.js';
 import { KdeModel } from '../../src/strategy/kde.js';
@@ -193,7 +193,25 @@ test("bohb's KDE: tight bandwidths where the good set agrees, proposals where l/
   const near = pn.filter((a) => Math.abs((a.values.width as number) - 96) <= 24 && Math.abs(Math.log10(a.values.lr as number) + 2) < 1).length;
   assert.ok(near >= 32, `${near} of 40 proposals near the good points`);
   assert.ok(pn.filter((a) => a.values.op === 'a').length >= 32);
+  // Input decisions: a small one as one categorical over its subsets, a large one per candidate.
+  const inputs = new InputSpace();
+  const evens = [0, 2, 4, 6, 8, 10];
+  const goodI = [0, 1, 2, 3, 4, 5].map((i) => inputs.arch({ in: [1, 2], wide: evens.filter((_, j) => j !== i) }));
+  const mi = new KdeModel(inputs, goodI, inputs.sampleMany(20, 2), 3);
+  const pi = Array.from({ length: 30 }, () => mi.proposeArch(rng, 64, 5) as Architecture);
+  assert.ok(pi.filter((a) => (a.values.in as number[]).join() === '1,2').length >= 25);
+  const odd = pi.reduce((n, a) => n + (a.values.wide as number[]).filter((x) => x % 2).length, 0);
+  assert.ok(odd <= 30, `${odd} odd members in 30 proposals`);
 });
+
+/** An input decision with 14 subsets and one with 4096. */
+class InputSpace extends DecisionSpace {
+  readonly name = 'inputs';
+  readonly description = 'KDE test space with input decisions';
+  constructor() {
+    super([inputChoice('in', [0, 1, 2, 3], { min: 1, max: 3 }), inputChoice('wide', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], { min: 0, max: 12 })]);
+  }
+}
 
 test('multi-fidelity: failures are never promoted nor incumbents', () => {
   // Every architecture with a 3x3 conv on edge 1<-0 fails, at every fidelity.
