@@ -22,7 +22,7 @@ import {
 } from '../engine/index.js';
 import { Adam, AdamW, type Optimizer, SGD, clipGradNorm } from '../engine/optim.js';
 import { CosineAnnealingLR, type LRScheduler, StepLR, WarmupLR } from '../engine/schedule.js';
-import { onInputs, randomCrop, randomHorizontalFlip } from '../data/augment.js';
+import { augmentTransform } from '../data/augment.js';
 import { DataLoader } from '../data/loader.js';
 
 /** What the loop needs of a model: a forward call, train/eval modes and parameters (an `nn.Module` fits). */
@@ -76,6 +76,8 @@ export interface TrainRecipe {
   augment?: boolean;
   /** Shift range of the augmentation, default 2. */
   cropPadding?: number;
+  /** Cutout (DeVries & Taylor 2017): a square of this size blanked in each training image, after any flip and shift; default 0 (none). */
+  cutout?: number;
   /** Seed of the shuffle and of libtorch's generator (dropout, augmentation); default 0. */
   seed?: number;
   /** Clips the gradients' global L2 norm to this value before each step (default: no clipping). */
@@ -281,7 +283,7 @@ export async function trainClassifier(
   const params = [...model.parameters()];
   const opt = makeOptimizer(params, recipe);
   const pad = recipe.cropPadding ?? 2;
-  const transform = recipe.augment ? onInputs((x) => randomCrop(x, pad), (x) => randomHorizontalFlip(x)) : undefined;
+  const transform = augmentTransform({ cropPadding: recipe.augment ? pad : 0, flip: recipe.augment, cutout: recipe.cutout ?? 0 });
   const loader = new DataLoader([data.train.images, data.train.labels], {
     batchSize: recipe.batchSize ?? 128,
     seed,
