@@ -3,10 +3,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { trainValSplit } from '../../src/data/loader.js';
-import { dispose, loadSafetensors, memory, setNumThreads } from '../../src/engine/index.js';
+import { loadDataset } from '../../src/data/datasets.js';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { type Tensor, dispose, loadSafetensors, manualSeed, memory, nn, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
 import { ARCH_METADATA_KEY } from '../../src/estimate/inherit.js';
+import { trainClassifier } from '../../src/estimate/train.js';
 import { type TrialCurvePoint, type TrialData, type TrialSpec, trainArchitecture } from '../../src/estimate/trial.js';
 import { nb201 } from '../../src/space/index.js';
 
@@ -23,14 +24,12 @@ let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'loom-trial-'));
   if (!haveFashion) return;
-  const fm = loadFashionMnist({ trainLimit: 2500, testLimit: 1 });
-  const { train, val } = trainValSplit(fm.train, { valSize: 500, seed: 0 });
-  dispose([fm.train, fm.test]);
-  data = { train, val, numClasses: fm.classes.length, inputShape: fm.inputShape };
+  // The data layer's Dataset is a TrialData as it is.
+  data = loadDataset('fashion-mnist', { trainLimit: 2500, valSize: 500, seed: 0, includeTest: false });
 });
 
 after(() => {
-  if (data) dispose([data.train, data.val]);
+  if (data) dispose([data.train, data.val ?? []]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -132,5 +131,46 @@ test("onEpoch returning 'stop' ends the trial as stopped; an invalid architectur
   assert.match(bad.reason ?? '', /invalid architecture/);
   await assert.rejects(trainArchitecture(spec({ fidelity: { dataFraction: 0 } }), data), /dataFraction/);
   await assert.rejects(trainArchitecture(spec({ fidelity: { epochs: 1.5 } }), data), /epochs/);
+  assert.equal(memory().liveTensors, live);
+});
+
+/** Main and auxiliary logits from separate linear heads, like a GraphNetwork with an `aux` output. */
+class TwoHeads extends nn.Module {
+  main = new nn.Linear(16, 4);
+  aux = new nn.Linear(16, 4);
+  override forward(x: Tensor): Tensor {
+    return this.main.call(x.flatten(1));
+  }
+  forwardWithAux(x: Tensor): { logits: Tensor; aux: Tensor | null } {
+    const f = x.flatten(1);
+    return { logits: this.main.call(f), aux: this.training ? this.aux.call(f) : null };
+  }
+}
+
+test('the loop trains an auxiliary head with its weight, clips gradients and applies cutout', async () => {
+  const live = memory().liveTensors;
+  manualSeed(0);
+  const train = { images: randn([64, 1, 4, 4]), labels: randint(0, 4, [64]) };
+  const run = async (recipe: Record<string, number>) => {
+    manualSeed(1);
+    const m = new TwoHeads();
+    const before = [m.main.weight.clone(), m.aux.weight.clone()];
+    const r = await trainClassifier(m, { train }, { epochs: 1, batchSize: 16, lr: 0.1, momentum: 0, weightDecay: 0, ...recipe });
+    const moved = tidy(() => [m.main.weight, m.aux.weight].map((w, i) => w.sub(before[i]).norm().item()));
+    dispose(before);
+    m.dispose();
+    return { moved, loss: r.epochs[0].trainLoss };
+  };
+  const withAux = await run({});
+  const noAux = await run({ auxWeight: 0 });
+  assert.ok(withAux.moved[1] > 1e-3, `the auxiliary head learns: ${withAux.moved[1]}`);
+  assert.equal(noAux.moved[1], 0, 'auxWeight 0: the auxiliary head is not trained');
+  assert.ok(noAux.moved[0] > 1e-3);
+  // Gradient norm clipped to 1e-4 for 4 steps of lr 0.1 without momentum: each step moves all parameters by at most 1e-5.
+  const clipped = await run({ gradClipNorm: 1e-4 });
+  assert.ok(clipped.moved[0] <= 4e-5 * 1.001 && clipped.moved[0] > 0, `clipped steps: ${clipped.moved[0]}`);
+  const cut = await run({ cutout: 2 });
+  assert.notEqual(cut.loss, withAux.loss, 'cutout changes the training batches');
+  dispose(train);
   assert.equal(memory().liveTensors, live);
 });
