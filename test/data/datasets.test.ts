@@ -14,6 +14,7 @@ import {
 import { DataError, DatasetNotFoundError } from '../../src/data/errors.js';
 import { FASHION_MNIST_CLASSES } from '../../src/data/fashion-mnist.js';
 import { encodeIdx } from '../../src/data/idx.js';
+import { trainValSplit } from '../../src/data/loader.js';
 import { type Tensor, dispose, memory } from '../../src/engine/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'loom-datasets-'));
@@ -506,6 +507,11 @@ test('valSize / valFraction carve a seeded validation part from the training set
   const other = loadDataset(dir, { normalize: false, valSize: 10, seed: 6 });
   assert.deepEqual(firsts(same.val!.images), b);
   assert.notDeepEqual(firsts(other.val!.images), b);
+  // The same parts as trainValSplit with the same seed (the demo's split).
+  const viaTensors = trainValSplit(all.train, { valSize: 10, seed: 5 });
+  assert.deepEqual(firsts(viaTensors.val.images), b);
+  assert.deepEqual(labelsOf(viaTensors.train.labels), labelsOf(split.train.labels));
+  dispose(viaTensors);
   const frac = loadDataset(dir, { valFraction: 0.25 });
   assert.equal(frac.val?.images.shape[0], 10);
   dispose([all, split, same, other, frac]);
