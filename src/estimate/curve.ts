@@ -518,7 +518,7 @@ export function extrapolate(curve: readonly StepValue[], finalStep: number, opts
   const inflation = opts.inflation ?? 0.1;
   if (!(temperature > 0) || !(inflation >= 0) || !(maxIt >= 1)) throw new Error('extrapolate: temperature must be > 0, inflation >= 0 and maxIterations >= 1');
   const names = opts.families ?? CURVE_FAMILIES;
-  for (const nm of names) if (!(nm in FAMILIES)) throw new Error(`extrapolate: unknown curve family '${nm}' (known: ${CURVE_FAMILIES.join(', ')})`);
+  for (const nm of names) if (!Object.hasOwn(FAMILIES, nm)) throw new Error(`extrapolate: unknown curve family '${nm}' (known: ${CURVE_FAMILIES.join(', ')})`);
 
   const pts = cleanPoints(curve);
   const n = pts.length;

@@ -186,6 +186,7 @@ test('degenerate inputs have defined results and do not throw', () => {
   assert.throws(() => extrapolate(curve, Number.NaN), /finalStep must be a finite number/);
   assert.throws(() => extrapolate(curve, 10, { bound: 0 }), /bound must be a positive/);
   assert.throws(() => extrapolate(curve, 10, { families: ['nope' as CurveFamilyName] }), /unknown curve family 'nope'/);
+  assert.throws(() => extrapolate(curve, 10, { families: ['toString' as CurveFamilyName] }), /unknown curve family 'toString'/);
   // The result is plain JSON.
   const j = extrapolate(curve, 30, { bound: 1 });
   assert.deepEqual(JSON.parse(JSON.stringify(j)), j);
