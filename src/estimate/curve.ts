@@ -53,6 +53,7 @@ export type CurveFamilyName = 'pow3' | 'pow4' | 'logPower' | 'mmf' | 'exp4' | 'j
 /** Every family, in a fixed order. */
 export const CURVE_FAMILIES: readonly CurveFamilyName[] = ['pow3', 'pow4', 'logPower', 'mmf', 'exp4', 'janoschek', 'ilog2', 'vaporPressure'];
 
+/** Options of {@link extrapolate}. */
 export interface ExtrapolateOptions {
   /** Upper bound of the metric (1 for accuracies in [0, 1], 100 for percentages); none by default. */
   bound?: number;

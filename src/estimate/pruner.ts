@@ -170,6 +170,7 @@ export class NopPruner implements Pruner {
   }
 }
 
+/** Options of {@link MedianPruner} (defaults: startupTrials 5, warmupSteps 1, interval 1). */
 export interface MedianPrunerOptions extends PrunerGate {
   /**
    * What the other trials contribute at step s: `'value'` (default), their value at exactly step
@@ -242,6 +243,7 @@ export class MedianPruner extends GatedPruner implements Pruner {
   }
 }
 
+/** Options of {@link CurvePruner} (defaults: startupTrials 1, warmupSteps 1, interval 1). */
 export interface CurvePrunerOptions extends PrunerGate {
   /** The step a trial trains to (e.g. its epochs): the extrapolation's target. Required. */
   finalStep: number;
