@@ -229,6 +229,8 @@ export function benchRun(o: BenchRunOptions): void {
   const marks = [...new Set([1, 10, 25, 50, 100, 150, 200, 300, 500, 1000, r.queries].filter((q) => q <= r.queries))];
   out(`anytime ${r.report}: ${marks.map((q) => `@${q} ${pm(r.curve[q - 1])}`).join(', ')}`);
   out(`cost ${fmtInt(r.cost.mean)} per seed (${fmtInt(r.cost.total)} in all); ${r.seconds.toFixed(2)} s`);
+  const early = r.runs.filter((x) => x.finishedEarly);
+  if (early.length) out(`the strategy finished before the budget in ${early.length} of ${r.seeds} seeds (after ${Math.min(...early.map((x) => x.queries))} queries at least)`);
 }
 
 /** `loom bench compare`: several strategies on the same seeds; a table of mean ± std and an anytime plot. */
