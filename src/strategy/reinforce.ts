@@ -135,7 +135,11 @@ export class Reinforce extends BaseStrategy<number[]> {
       if (i < this.steps.length - 1) this.shapes.push([s.size, H]);
     });
     const init = new Rng(seed).fork(0);
-    this.weights = this.shapes.map((sh) => Float32Array.from({ length: numel(sh) }, () => init.next() * 0.2 - 0.1));
+    this.weights = this.shapes.map((sh) => {
+      const w = new Float32Array(numel(sh));
+      for (let i = 0; i < w.length; i++) w[i] = init.next() * 0.2 - 0.1;
+      return w;
+    });
   }
 
   private addSteps(d: Decision, i: number): void {
