@@ -21,7 +21,7 @@
  *
  * **Defaults and sources.** The paper: 5 members, 10 layers of 20 units, Adam lr 0.01, 200
  * epochs of mini-batches, 10 initial random architectures, 100 candidates from the 10 best, ITS.
- * Here the members have 3 layers of 20 units and train for 40 full-batch steps: on two CPU cores
+ * Here the members have 3 layers of 20 units and train for 30 full-batch steps: on two CPU cores
  * the engine spends about 2 to 3 ms per step of the batched ensemble at 300 results (mostly
  * per-op overhead), so the paper's size and schedule would cost over a second per ask, against
  * the 200 ms per query Loom allows its BO strategies. On the synthetic NB201 objective of the
@@ -230,7 +230,7 @@ export const bananasFactory = defineStrategy({
     { name: 'ensemble', type: 'integer', default: 5, min: 1, max: 100, description: 'predictors in the ensemble' },
     { name: 'layers', type: 'integer', default: 3, min: 1, max: 100, description: 'hidden layers per predictor (paper: 10)' },
     { name: 'width', type: 'integer', default: 20, min: 1, max: 4096, description: 'units per hidden layer (paper: 20)' },
-    { name: 'steps', type: 'integer', default: 40, min: 1, max: 1_000_000, description: 'full-batch Adam steps per training' },
+    { name: 'steps', type: 'integer', default: 30, min: 1, max: 1_000_000, description: 'full-batch Adam steps per training' },
     { name: 'lr', type: 'number', default: 0.01, min: 0, max: 10, description: "the predictors' Adam learning rate (paper: 0.01)" },
     { name: 'acquisition', type: 'string', default: 'its', choices: ['its', 'ucb'], description: 'independent Thompson sampling (paper) or an upper confidence bound' },
     { name: 'ucbBeta', type: 'number', default: 1, min: 0, max: 1000, description: 'standard deviations added to the mean (ucb)' },
