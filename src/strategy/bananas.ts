@@ -200,6 +200,8 @@ export class Bananas extends BaseStrategy {
       if (out.length >= n) break;
       out.push(this.issue(a));
     }
+    // A (nearly) exhausted space: repeats rather than nothing.
+    while (out.length < n) out.push(this.issue(this.sampleNew(100)));
   }
 
   /** Mutations of the best architectures, none asked before; at least `need` (random ones fill in). */

@@ -156,6 +156,20 @@ test('bananas: encodings: path where the space has one, else one-hot; bad option
   assert.throws(() => restoreStrategy(nb201, saved), StrategyError);
 });
 
+test('bananas: a space smaller than the budget is exhausted, then repeats are asked rather than nothing', () => {
+  class Tiny extends DecisionSpace {
+    readonly name = 'tiny';
+    readonly description = 'test space';
+    constructor() {
+      super([categorical('x', [0, 1, 2]), categorical('y', [0, 1])]);
+    }
+  }
+  const s = createStrategy('bananas', new Tiny(), 0, { ...QUICK, nInit: 2 });
+  const { asks } = run(s, 10, (a) => (a.arch.values.x as number) - (a.arch.values.y as number), 2);
+  assert.equal(asks.length, 10);
+  assert.equal(new Set(asks.slice(0, 6).map((a) => a.arch.key)).size, 6, 'all six architectures first');
+});
+
 test('bananas: no tensors outlive training, prediction, saves and restores', () => {
   const before = memory().liveTensors;
   const s = createStrategy('bananas', nb201, 6, QUICK);
