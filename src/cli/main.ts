@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf } from './errors.js';
-import { intArg, positiveNumberArg, shapeArg } from './options.js';
+import { durationArg, intArg, positiveNumberArg, shapeArg } from './options.js';
 import { packageInfo } from './package-info.js';
 
 /** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
@@ -149,6 +149,81 @@ function buildProgram(): Command {
     .action(async (opts: { json?: boolean }) => {
       const { strategyList } = await import('./commands/strategy.js');
       strategyList(opts);
+    });
+
+  program
+    .command('search')
+    .description('search architectures on a data set: trains every trial for real, survives crashes (run it again to resume), retrains the best and reports')
+    .option('-d, --dataset <name|path>', 'fashion-mnist, mnist, cifar-10, cifar-100, or a folder of IDX / CIFAR files or a CSV file', 'fashion-mnist')
+    .option('--space <name|file.json>', 'search space (built-in name or a user-defined JSON space)', 'fmnist')
+    .option('--strategy <name>', 'search strategy (loom strategy list)', 'evolution')
+    .option('--option <key=value...>', 'strategy option (repeatable)')
+    .option('--budget <duration>', 'search time, counted across resumed runs (e.g. 15m, 1h)', durationArg)
+    .option('--trials <n>', 'number of trials (instead of, or with, --budget)', intArg(1))
+    .option('-w, --workers <n>', 'trials trained at once, each in its own process', intArg(1, 256), 1)
+    .option('-t, --threads <n>', 'intra-op threads per worker (default: cores / workers)', intArg(1, 4096))
+    .option('--storage <url>', 'sqlite:PATH (default: sqlite:OUT/loom.db) or memory:')
+    .option('--study <name>', 'study name (default: from space, strategy, data set and seed); the same name resumes')
+    .option('-o, --out <dir>', 'output folder: result.json, report.md, model.safetensors', 'loom-out')
+    .option('-s, --seed <n>', 'random seed', intArg(0), 0)
+    .option('-e, --epochs <n>', 'training epochs per trial (multi-fidelity strategies choose their own)', intArg(1), 2)
+    .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none)', intArg(0), 10)
+    .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)
+    .option('--lr <rate>', 'peak learning rate (default: the optimizer\'s)', positiveNumberArg)
+    .option('--channels <c>', 'network width during the search (the space\'s channels option)', intArg(1))
+    .option('--final-channels <c>', 'network width of the final model (default: --channels)', intArg(1))
+    .option('--cells <n>', 'cells per stage, for cell spaces', intArg(1))
+    .option('--data-fraction <f>', 'fraction of the training split each trial trains on', positiveNumberArg)
+    .option('--train-limit <n>', 'use only the first N training images', intArg(1))
+    .option('--val-size <n>', 'training images held out for validation', intArg(1), 5000)
+    .option('--augment', 'random shifts and flips while training trials (the final training always augments)')
+    .option('--no-pruning', 'do not stop trials that trail the median')
+    .option('--trial-timeout <duration>', 'fail a trial that runs longer than this', durationArg)
+    .option('-q, --quiet', 'no progress bar or log lines on stderr')
+    .option('--json', 'print result.json on stdout')
+    .action(async (opts) => {
+      const { search } = await import('./commands/search.js');
+      await search(opts);
+    });
+
+  const study = program.command('study').description('studies in a store: list them, show one');
+  study
+    .command('list')
+    .description('the studies in a store with their trial counts and best values')
+    .option('--storage <url>', 'sqlite:PATH', 'sqlite:loom-out/loom.db')
+    .option('--json', 'print one JSON array')
+    .action(async (opts) => {
+      const { studyList } = await import('./commands/search.js');
+      await studyList(opts);
+    });
+  study
+    .command('show <name>')
+    .description("a study's trials: state, metrics, learning-curve length")
+    .option('--storage <url>', 'sqlite:PATH', 'sqlite:loom-out/loom.db')
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, opts) => {
+      const { studyShow } = await import('./commands/search.js');
+      await studyShow(name, opts);
+    });
+
+  program
+    .command('train <space> <arch>')
+    .description('train one architecture and evaluate it on the test set')
+    .option('-d, --dataset <name|path>', 'data set (as for search)', 'fashion-mnist')
+    .option('-e, --epochs <n>', 'training epochs', intArg(1), 10)
+    .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)
+    .option('--lr <rate>', 'peak learning rate', positiveNumberArg)
+    .option('--channels <c>', 'network width', intArg(1))
+    .option('--cells <n>', 'cells per stage', intArg(1))
+    .option('--augment', 'random shifts and flips')
+    .option('-s, --seed <n>', 'random seed', intArg(0), 0)
+    .option('-t, --threads <n>', 'intra-op threads', intArg(1, 4096))
+    .option('-o, --out <dir>', 'save model.safetensors and result.json here')
+    .option('-q, --quiet', 'no per-epoch lines')
+    .option('--json', 'print one JSON object')
+    .action(async (spaceName: string, archText: string, opts) => {
+      const { train } = await import('./commands/search.js');
+      await train(spaceName, archText, opts);
     });
 
   return program;

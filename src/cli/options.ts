@@ -30,3 +30,12 @@ export function shapeArg(v: string): [number, number, number] {
   if (!m || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidArgumentError('expected CxHxW with positive integers, e.g. 3x32x32.');
   return dims as [number, number, number];
 }
+
+/** Parses `90s`, `15m`, `1h`, `1h30m`, or plain seconds, into seconds. */
+export function durationArg(v: string): number {
+  const m = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$/.exec(v);
+  if (!m || (!m[1] && !m[2] && !m[3])) throw new InvalidArgumentError(`not a duration: '${v}' (use e.g. 90s, 15m, 1h30m)`);
+  const s = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  if (!(s > 0)) throw new InvalidArgumentError(`a budget must be more than zero, got '${v}'`);
+  return s;
+}

@@ -51,5 +51,14 @@ function load(): Binding {
   }
 }
 
-/** The loaded binding (loaded once, on first import). */
-export const N: Binding = load();
+/**
+ * The binding. It is loaded on first use, not on import, so commands and modules that never touch
+ * a tensor (search spaces, strategies, `--help`) work without the addon. `N` is a live binding:
+ * the first property read loads the addon and rebinds `N` to it, so later calls cost nothing extra.
+ */
+export let N: Binding = new Proxy({} as Binding, {
+  get(_t, key) {
+    N = load();
+    return (N as unknown as Record<string | symbol, unknown>)[key];
+  },
+});

@@ -27,15 +27,35 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-const UNARY = new Map<string, number>((N.unaryNames() as string[]).map((n, i) => [n, i]));
-const BINARY = new Map<string, number>((N.binaryNames() as string[]).map((n, i) => [n, i]));
 function code(map: Map<string, number>, name: string): number {
   const c = map.get(name);
   if (c === undefined) throw new Error(`native op '${name}' is missing: rebuild the addon (npm run build:native)`);
   return c;
 }
-const U = Object.fromEntries([...UNARY.keys()].map((k) => [k, code(UNARY, k)])) as Record<string, number>;
-const B = Object.fromEntries([...BINARY.keys()].map((k) => [k, code(BINARY, k)])) as Record<string, number>;
+// The native op tables, read from the addon on first use (importing the engine does not load it).
+// `U` and `B` start as proxies that fill the tables and rebind themselves to plain objects.
+let UNARY: Map<string, number> | undefined;
+let BINARY: Map<string, number> | undefined;
+function tables(): { un: Map<string, number>; bin: Map<string, number> } {
+  if (!UNARY || !BINARY) {
+    const un = new Map<string, number>((N.unaryNames() as string[]).map((n, i) => [n, i]));
+    const bin = new Map<string, number>((N.binaryNames() as string[]).map((n, i) => [n, i]));
+    UNARY = un;
+    BINARY = bin;
+    U = Object.fromEntries([...un.keys()].map((k) => [k, code(un, k)]));
+    B = Object.fromEntries([...bin.keys()].map((k) => [k, code(bin, k)]));
+  }
+  return { un: UNARY, bin: BINARY };
+}
+const lazyTable = (which: 'U' | 'B'): Record<string, number> =>
+  new Proxy({} as Record<string, number>, {
+    get(_t, key) {
+      tables();
+      return (which === 'U' ? U : B)[key as string];
+    },
+  });
+let U: Record<string, number> = lazyTable('U');
+let B: Record<string, number> = lazyTable('B');
 
 // ---------------------------------------------------------------------------
 // lifetime: scopes, finalizers
@@ -711,7 +731,7 @@ export class Tensor {
   }
   /** @internal applies a named unary op from the native table */
   _unary(name: string): Tensor {
-    return this.un(code(UNARY, name));
+    return this.un(code(tables().un, name));
   }
   clamp(min?: number | null, max?: number | null): Tensor {
     return new Tensor(N.clamp(this._id, min ?? null, max ?? null, false));

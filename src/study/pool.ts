@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { DatasetOptions } from '../data/datasets.js';
-import type { CurvePoint, TrialResult, TrialSpec } from '../estimate/trial.js';
+import type { TrialCurvePoint as CurvePoint, TrialResult, TrialSpec } from '../estimate/trial.js';
 
 /** What a worker loads at start. */
 export interface WorkerInit {

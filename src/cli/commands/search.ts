@@ -1,0 +1,247 @@
+/**
+ * `loom search`, `loom study list|show` and `loom train`: real searches that train their trials,
+ * the studies they leave in a store, and training one architecture by hand.
+ * @module
+ */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { Progress, formatDuration } from '../../util/progress.js';
+import { UsageError } from '../errors.js';
+
+/** Options of `loom search` as commander gives them. */
+export interface SearchCliOptions {
+  dataset: string;
+  space: string;
+  strategy: string;
+  option?: string[];
+  budget?: number;
+  trials?: number;
+  workers: number;
+  threads?: number;
+  storage?: string;
+  study?: string;
+  out: string;
+  seed: number;
+  epochs: number;
+  finalEpochs: number;
+  batchSize: number;
+  lr?: number;
+  channels?: number;
+  cells?: number;
+  finalChannels?: number;
+  dataFraction?: number;
+  trainLimit?: number;
+  valSize: number;
+  augment?: boolean;
+  pruning?: boolean;
+  trialTimeout?: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** `key=value` strategy options: numbers, booleans and lists of numbers are parsed. */
+export function parseStrategyOptions(pairs: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`--option needs key=value, got '${p}'`);
+    const k = p.slice(0, i);
+    const v = p.slice(i + 1);
+    if (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(v)) out[k] = Number(v);
+    else if (v === 'true' || v === 'false') out[k] = v === 'true';
+    else if (/^-?[\d.]+(,-?[\d.]+)+$/.test(v)) out[k] = v.split(',').map(Number);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function checkWritableDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+  } catch (e) {
+    throw new UsageError(`cannot write to the output folder ${dir}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+  }
+}
+
+/** `loom search`. */
+export async function search(o: SearchCliOptions): Promise<void> {
+  if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
+  const out = resolve(o.out);
+  checkWritableDir(out);
+  const storage = o.storage ?? `sqlite:${resolve(out, 'loom.db')}`;
+  if (storage.startsWith('sqlite:')) {
+    const p = resolve(storage.slice(7));
+    checkWritableDir(dirname(p));
+  } else if (storage !== 'memory:') throw new UsageError(`--storage must be sqlite:PATH or memory:, got '${storage}'`);
+  const { getSpace } = await import('../../space/registry.js');
+  const { createStrategy } = await import('../../strategy/registry.js');
+  const { resolveDataset } = await import('../../data/datasets.js');
+  const space = getSpace(o.space);
+  const strategyOptions = parseStrategyOptions(o.option);
+  createStrategy(o.strategy, space, o.seed, strategyOptions); // checks the name and options now, before any work
+  resolveDataset(o.dataset); // a missing data set fails here, before any trial
+  const study = o.study ?? `${basename(o.space).replace(/\.json$/, '')}-${o.strategy}-${basename(o.dataset)}-s${o.seed}`;
+  const { runSearch } = await import('../../study/search.js');
+  const bar = o.quiet || o.json ? null : new Progress({ total: o.trials ?? Math.round(o.budget as number), label: 'search', unit: o.trials ? 'trial' : 's', stream: process.stderr });
+  const log = (l: string) => {
+    if (o.quiet) return;
+    if (bar) bar.log(l);
+    else process.stderr.write(`${l}\n`);
+  };
+  let shown = 0;
+  const abort = new AbortController();
+  const onSig = () => {
+    log('interrupted: stopping (run the same command again to resume)');
+    abort.abort();
+  };
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  const recipe = { epochs: o.epochs, batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
+  const r = await runSearch({
+    dataset: o.dataset,
+    dataOptions: { valSize: o.valSize, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
+    space: o.space,
+    strategy: o.strategy,
+    strategyOptions,
+    budget: { trials: o.trials, seconds: o.budget },
+    workers: o.workers,
+    threads: o.threads,
+    storage,
+    study,
+    out,
+    seed: o.seed,
+    network: { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
+    finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
+    recipe,
+    fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
+    finalRecipe: o.finalEpochs > 0 ? { ...recipe, epochs: o.finalEpochs, augment: true } : null,
+    pruning: o.pruning !== false,
+    trialTimeoutSeconds: o.trialTimeout,
+    signal: abort.signal,
+    onLog: log,
+    onProgress: (p) => {
+      if (!bar) return;
+      const left = p.budgetSeconds !== undefined ? `${formatDuration(Math.max(0, p.budgetSeconds - p.elapsedSeconds))} left` : `${p.finished}/${p.budgetTrials}`;
+      const at = Math.floor(o.trials ? p.finished : Math.min(p.elapsedSeconds, o.budget as number));
+      bar.tick({ running: p.running, best: p.best === null ? '-' : `${(100 * p.best).toFixed(2)}%`, budget: left }, Math.max(0, at - shown));
+      shown = Math.max(shown, at);
+    },
+  });
+  process.off('SIGINT', onSig);
+  process.off('SIGTERM', onSig);
+  bar?.done();
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  const b = r.best;
+  process.stdout.write(
+    [
+      `study ${r.study} (${r.storage}): ${r.trials.complete} complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; ${formatDuration(r.seconds)}`,
+      b ? `best: trial ${b.trial}, val ${(100 * b.val_acc).toFixed(2)}%, test ${b.test_acc === null ? '-' : `${(100 * b.test_acc).toFixed(2)}%`}, ${b.params.toLocaleString('en-US')} params` : 'no trial completed',
+      b ? `  ${b.text}` : '',
+      `results in ${out} (result.json, report.md${b?.weights ? ', model.safetensors' : ''})`,
+      '',
+    ].join('\n'),
+  );
+  if (!existsSync(out)) throw new Error(`output folder ${out} vanished`);
+}
+
+/** `loom study list`. */
+export async function studyList(o: { storage: string; json?: boolean }): Promise<void> {
+  const { openStore } = await import('../../study/search.js');
+  const store = openExisting(o.storage, openStore);
+  try {
+    const rows = store.listStudies().map((s) => {
+      const ts = store.trials(s.name);
+      const by = (st: string) => ts.filter((t) => t.state === st).length;
+      const best = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value)).reduce<number | null>((m, t) => (m === null || (t.value as number) > m ? (t.value as number) : m), null);
+      return { name: s.name, space: s.meta.space, strategy: s.meta.strategy, trials: ts.length, complete: by('COMPLETE'), pruned: by('PRUNED'), failed: by('FAIL'), running: by('RUNNING'), best };
+    });
+    if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    else for (const r of rows) process.stdout.write(`${r.name}\t${r.space}\t${r.strategy}\t${r.complete}/${r.trials} complete\tbest ${r.best === null ? '-' : `${(100 * r.best).toFixed(2)}%`}\n`);
+  } finally {
+    store.close();
+  }
+}
+
+/** `loom study show <name>`. */
+export async function studyShow(name: string, o: { storage: string; json?: boolean }): Promise<void> {
+  const { openStore } = await import('../../study/search.js');
+  const store = openExisting(o.storage, openStore);
+  try {
+    const s = store.getStudy(name);
+    if (!s) throw new UsageError(`no study '${name}' in ${store.url} (studies: ${store.listStudies().map((x) => x.name).join(', ') || 'none'})`);
+    const trials = store.trials(name).map((t) => ({
+      number: t.number,
+      state: t.state,
+      value: t.value === null || Number.isNaN(t.value) ? null : t.value,
+      metrics: Object.fromEntries(Object.entries(t.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : String(v)])),
+      curve: t.curveLength,
+      fidelity: t.fidelity,
+      error: t.error,
+      retryOf: t.attrs.retryOf ?? null,
+      arch: t.arch,
+    }));
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ name: s.name, meta: s.meta, createdAt: s.createdAt, trials })}\n`);
+      return;
+    }
+    process.stdout.write(`study ${s.name}: ${JSON.stringify(s.meta)}\n`);
+    for (const t of trials)
+      process.stdout.write(`${t.number}\t${t.state}\t${t.value === null ? '-' : `${(100 * t.value).toFixed(2)}%`}\tcurve ${t.curve}\t${t.error ?? ''}${t.retryOf !== null ? ` (retry of ${t.retryOf})` : ''}\n`);
+  } finally {
+    store.close();
+  }
+}
+
+function openExisting<T>(storage: string, open: (s: string) => T): T {
+  if (storage.startsWith('sqlite:') && !existsSync(resolve(storage.slice(7)))) throw new UsageError(`no store at ${resolve(storage.slice(7))}`);
+  return open(storage);
+}
+
+/** `loom train <space> <arch>`: trains one architecture and evaluates it on the test set. */
+export async function train(
+  spaceName: string,
+  archText: string,
+  o: { dataset: string; epochs: number; batchSize: number; lr?: number; channels?: number; cells?: number; augment?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+): Promise<void> {
+  const { getSpace } = await import('../../space/registry.js');
+  const { readArch } = await import('./space.js');
+  const space = getSpace(spaceName);
+  const arch = readArch(space, archText);
+  const { loadDataset } = await import('../../data/datasets.js');
+  const { trainArchitecture } = await import('../../estimate/trial.js');
+  const { evaluateClassifier } = await import('../../estimate/train.js');
+  const { buildNetwork } = await import('../../space/networks/index.js');
+  const { loadSafetensors, setNumThreads, tidy, dispose } = await import('../../engine/index.js');
+  const { join } = await import('node:path');
+  if (o.threads) setNumThreads(o.threads);
+  const data = loadDataset(o.dataset, { valSize: 5000, seed: o.seed });
+  const out = o.out ? resolve(o.out) : null;
+  if (out) checkWritableDir(out);
+  const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
+  const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
+  const r = await trainArchitecture(
+    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs, batchSize: o.batchSize, augment: !!o.augment, ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
+    data,
+    {
+      onEpoch: (p) => {
+        if (!o.quiet && !o.json) process.stderr.write(`epoch ${p.epoch}: train loss ${p.trainLoss.toFixed(4)} acc ${(100 * p.trainAcc).toFixed(2)}%, val acc ${(100 * p.valAcc).toFixed(2)}% (${p.seconds.toFixed(1)} s)\n`);
+      },
+    },
+  );
+  if (r.status !== 'ok') throw new Error(`training ${r.status}: ${r.reason ?? ''}`);
+  const net = buildNetwork(arch, { ...r.network, input: data.inputShape as [number, number, number], classes: data.numClasses });
+  const w = loadSafetensors(saveTo);
+  net.loadStateDict(w);
+  dispose([...w.values()]);
+  const test = tidy(() => evaluateClassifier(net, data.test as NonNullable<typeof data.test>));
+  net.dispose();
+  const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, val_acc: r.valAcc, test_acc: test.accuracy, seconds: r.seconds, weights: out ? saveTo : null };
+  if (!out) (await import('node:fs')).rmSync(saveTo, { force: true });
+  else (await import('node:fs')).writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct}/${test.total}); val ${(100 * r.valAcc).toFixed(2)}%; ${r.params.toLocaleString('en-US')} params\n`);
+}
