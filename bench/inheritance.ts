@@ -15,6 +15,12 @@
  * summary line (`"summary": true`) with the mean accuracies, their mean difference and the
  * win/tie/loss count of inheritance. Progress goes to stderr.
  *
+ * Measured (2026-11-30, 2 heavily shared CPU cores, NB201 at C=8, N=1, batch 64, lr 0.05, seed 0,
+ * parent and child 1 epoch each, 20 pairs): on 1500 training images, children reached 51.5% mean
+ * validation accuracy with inheritance against 31.6% from scratch (19 wins, 1 loss; 8.7 min); on
+ * 5000 images, 74.4% against 71.7% (16 wins, 4 losses; 15.4 min). The gain shrinks as the child's
+ * own training grows: an inherited child has, in effect, its parent's training too.
+ *
  * Options: --pairs 20  --space nb201  --channels 8  --cells 1  --train 5000  --val 1000
  *   --parent-epochs 1  --child-epochs 1  --batch-size 128  --lr 0.05  --seed 0  --threads N
  */
