@@ -8,7 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf } from './errors.js';
 import { durationArg, intArg, positiveNumberArg, shapeArg } from './options.js';
-import { packageInfo } from './package-info.js';
+import { packageFile, packageInfo } from './package-info.js';
 
 /** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
 function buildProgram(): Command {
@@ -155,7 +155,7 @@ function buildProgram(): Command {
     .command('search')
     .description('search architectures on a data set: trains every trial for real, survives crashes (run it again to resume), retrains the best and reports')
     .option('-d, --dataset <name|path>', 'fashion-mnist, mnist, cifar-10, cifar-100, or a folder of IDX / CIFAR files or a CSV file', 'fashion-mnist')
-    .option('--space <name|file.json>', 'search space (built-in name or a user-defined JSON space)', 'fmnist')
+    .option('--space <name|file.json>', 'search space: a built-in name or a user-defined JSON space (default: the packaged examples/spaces/fmnist-cnn.json)')
     .option('--strategy <name>', 'search strategy (loom strategy list)', 'evolution')
     .option('--option <key=value...>', 'strategy option (repeatable)')
     .option('--budget <duration>', 'search time, counted across resumed runs (e.g. 15m, 1h)', durationArg)
@@ -183,7 +183,7 @@ function buildProgram(): Command {
     .option('--json', 'print result.json on stdout')
     .action(async (opts) => {
       const { search } = await import('./commands/search.js');
-      await search(opts);
+      await search({ ...opts, space: opts.space ?? packageFile('examples/spaces/fmnist-cnn.json') });
     });
 
   const study = program.command('study').description('studies in a store: list them, show one');

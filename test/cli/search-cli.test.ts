@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { assertUsageError, loom } from './loom.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loom-search-cli-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const haveData = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+const TINY = ['--space', 'nb201', '--channels', '4', '--cells', '1', '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1'];
+
+test('loom search: bad input is one line and exit code 2, and leaves existing files alone', () => {
+  assertUsageError(loom(['search', '--space', 'nb201']), /give a budget: --budget 15m .* or --trials N/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--budget', '0s']), /a budget must be more than zero/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--budget', 'soon']), /not a duration: 'soon'/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '-3']), /--trials <n>.*expected an integer >= 1/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--workers', '0']), /--workers <n>.*expected an integer from 1/);
+  assertUsageError(loom(['search', '--space', 'nope', '--trials', '2', '--out', join(dir, 'a')]), /unknown search space 'nope'/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'magic', '--trials', '2', '--out', join(dir, 'a')]), /unknown strategy 'magic' \(known: random, /);
+  assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
+  const file = join(dir, 'plain-file');
+  writeFileSync(file, 'x');
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--out', join(file, 'sub')]), /cannot write to the output folder/);
+  // A storage file of another program is refused and left as it was.
+  const other = join(dir, 'notes.db');
+  writeFileSync(other, 'my notes, not a database\n');
+  assertUsageError(loom(['search', ...TINY, '--trials', '2', '--out', join(dir, 'b'), '--storage', `sqlite:${other}`]), /is not a Loom study store/);
+  assert.equal(readFileSync(other, 'utf8'), 'my notes, not a database\n');
+  assertUsageError(loom(['study', 'list', '--storage', `sqlite:${join(dir, 'none.db')}`]), /no store at/);
+});
+
+test('loom search end to end: trials, resume with more trials, final model with a test accuracy, study list/show', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const out = join(dir, 'run');
+  mkdirSync(out);
+  const first = loom(['search', ...TINY, '--strategy', 'random', '--trials', '3', '--workers', '2', '--final-epochs', '0', '--out', out, '--study', 'e2e', '--json'], 300_000);
+  assert.equal(first.code, 0, first.stderr);
+  const r1 = JSON.parse(first.stdout);
+  assert.equal(r1.trials.complete, 3);
+  assert.equal(r1.best.test_acc, null, 'no final training asked');
+  // The same command with a larger budget continues the study: the 3 trials are kept.
+  const second = loom(['search', ...TINY, '--strategy', 'random', '--trials', '5', '--workers', '2', '--final-epochs', '3', '--out', out, '--study', 'e2e', '--json'], 300_000);
+  assert.equal(second.code, 0, second.stderr);
+  const r2 = JSON.parse(second.stdout);
+  assert.equal(r2.resumed, true);
+  assert.equal(r2.trials.complete, 5);
+  assert.ok(r2.best.test_acc > 0.15 && r2.best.test_acc <= 1, `test accuracy ${r2.best.test_acc} (chance: 0.10)`);
+  assert.ok(r2.best.params > 0 && r2.best.flops > 0);
+  const saved = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+  assert.deepEqual(saved, r2);
+  for (const f of ['arch.json', 'arch.txt', 'model.safetensors', 'recipe.json', 'report.md', 'trials.svg', 'progress.svg']) assert.ok(existsSync(join(out, f)), f);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /test accuracy/);
+  const list = loom(['study', 'list', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(
+    JSON.parse(list.stdout).map((s: { name: string; complete: number }) => [s.name, s.complete]),
+    [['e2e', 5]],
+  );
+  const show = JSON.parse(loom(['study', 'show', 'e2e', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
+  assert.equal(show.trials.length, 5);
+  assert.ok(show.trials.every((t: { curve: number; state: string }) => t.curve === 1 && t.state === 'COMPLETE'));
+  // Other settings under the same study name are refused.
+  assertUsageError(loom(['search', ...TINY, '--strategy', 'evolution', '--trials', '6', '--out', out, '--study', 'e2e']), /study 'e2e' already exists with other settings/);
+});
