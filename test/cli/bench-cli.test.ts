@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { strategyNames } from '../../src/strategy/registry.js';
 import { writeNb201Csv } from '../bench/synthetic.js';
+import { assertUsageError, loom, ok } from './loom.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const A = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
 const hasRandom = strategyNames().includes('random');
 const needsRandom = { skip: !hasRandom && 'random search is not registered yet' };
-
-function loom(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function ok(args: string[]): string {
-  const r = loom(args);
-  assert.equal(r.code, 0, `loom ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-function assertUsageError(r: ReturnType<typeof loom>, re: RegExp): void {
-  assert.equal(r.code, 2, `exit code 2 (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line: ${r.stderr}`);
-  assert.match(lines[0], /^loom: /);
-  assert.match(lines[0], re);
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'loom-bench-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

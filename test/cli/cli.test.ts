@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { encodeIdx } from '../../src/data/idx.js';
+import { fileURLToPath } from 'node:url';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { encodeIdx } from '../../src/data/idx.js';
+import { assertUsageError } from './loom.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -18,17 +19,6 @@ function loom(args: string[], env: Record<string, string> = {}): { code: number 
     timeout: 300_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit code 2 and exactly one line on stderr, matching `re`, with no stack trace. */
-function assertUsageError(r: ReturnType<typeof loom>, re: RegExp): void {
-  assert.equal(r.code, 2, `exit code 2 (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line: ${r.stderr}`);
-  assert.match(lines[0], /^loom: /);
-  assert.match(lines[0], re);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'loom-cli-'));

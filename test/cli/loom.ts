@@ -37,4 +37,5 @@ export function assertUsageError(r: LoomRun, re: RegExp): void {
   assert.equal(lines.length, 1, `one line: ${r.stderr}`);
   assert.match(lines[0], /^loom: /);
   assert.match(lines[0], re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 }
