@@ -250,6 +250,12 @@ async function run(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+// Output piped into a reader that stops early (`loom space sample nb201 --n 1000 | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 run().then((code) => {
   process.exitCode = code;
 });

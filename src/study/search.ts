@@ -11,6 +11,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetOptions } from '../data/datasets.js';
+import { MedianPruner, metricCurve } from '../estimate/pruner.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
 import type { Json, Store, TrialRecord } from './store.js';
@@ -44,7 +45,7 @@ export interface SearchOptions {
   fidelity?: Fidelity;
   /** Retrain the best with this recipe (epochs included); null: no final retraining. */
   finalRecipe: TrialRecipe | null;
-  /** Median-stop trials whose validation accuracy trails the median of earlier trials at the same epoch. */
+  /** Median-stop trials whose best validation accuracy so far trails the median of the complete trials at the same epoch (from epoch 2). */
   pruning?: boolean;
   /** Kill a trial that runs longer than this. */
   trialTimeoutSeconds?: number;
@@ -143,6 +144,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const pool = new WorkerPool(o.workers, { dataset: o.dataset, dataOptions, includeTest: false, threads }, { jobTimeoutMs: o.trialTimeoutSeconds ? o.trialTimeoutSeconds * 1000 : undefined });
       const running = new Map<number, Promise<void>>();
       const curves = new Map<number, number[]>();
+      const pruner = new MedianPruner({ warmupSteps: 2 });
       try {
         const launch = (t: TrialRecord) => {
           const spec = trialSpec(o, t, threads);
@@ -151,8 +153,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
             const c = curves.get(t.number) ?? [];
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
-            if (o.pruning && medianStop(point.epoch, point.valAcc, study, t.number)) {
-              log(`trial ${t.number}: pruned after epoch ${point.epoch} (validation accuracy ${(100 * point.valAcc).toFixed(2)}% trails the median)`);
+            const d = o.pruning ? medianStop(pruner, c, study, t.number) : null;
+            if (d?.prune) {
+              log(`trial ${t.number}: pruned after epoch ${point.epoch}: ${d.reason}`);
               job.stop();
             }
           });
@@ -291,19 +294,12 @@ function finishFrom(study: Study, t: TrialRecord, worker: string, outcome: JobOu
 }
 
 /**
- * The median stopping rule (Golovin et al. 2017): stop a trial whose validation accuracy at epoch
- * `epoch` is below the median of the other finished trials' accuracies at that epoch, once at
- * least 5 trials have reached it.
+ * Asks the median stopping rule ({@link MedianPruner}: Golovin et al. 2017, as Optuna's; warm-up
+ * of 2 epochs so a trial always gets past its first) whether a trial whose validation accuracy
+ * curve is `curve` so far should stop, against the study's COMPLETE trials.
  */
-function medianStop(epoch: number, value: number, study: Study, self: number): boolean {
-  const others: number[] = [];
-  for (const t of study.store.trials(study.name, ['COMPLETE', 'PRUNED'])) {
-    if (t.number === self) continue;
-    const p = study.store.curve(study.name, t.number).find((c) => c.step === epoch);
-    if (p && Number.isFinite(p.metrics.val_acc)) others.push(p.metrics.val_acc);
-  }
-  if (others.length < 5) return false;
-  others.sort((a, b) => a - b);
-  const m = others.length % 2 ? others[(others.length - 1) / 2] : (others[others.length / 2 - 1] + others[others.length / 2]) / 2;
-  return value < m;
+function medianStop(pruner: MedianPruner, curve: readonly number[], study: Study, self: number): { prune: boolean; reason: string } {
+  const history = study.store.trials(study.name, ['COMPLETE']).filter((t) => t.number !== self).map((t) => ({ state: t.state, value: t.value, curve: metricCurve(study.store.curve(study.name, t.number), 'val_acc') }));
+  const current = curve.flatMap((v, step) => (v === undefined ? [] : [{ step, value: v }]));
+  return pruner.decide(history, current);
 }
