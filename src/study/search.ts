@@ -219,7 +219,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
         log(`final: retraining trial ${best.number}'s architecture for ${o.finalRecipe.epochs ?? 1} epochs on the whole training split`);
         const weights = join(out, 'model.safetensors');
         const spec: TrialSpec = {
-          space: space.name,
+          space: o.space,
           arch: arch.toJSON(),
           network: o.finalNetwork ?? o.network,
           recipe: o.finalRecipe,
