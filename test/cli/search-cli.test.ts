@@ -64,3 +64,14 @@ test('loom search end to end: trials, resume with more trials, final model with 
   // Other settings under the same study name are refused.
   assertUsageError(loom(['search', ...TINY, '--strategy', 'evolution', '--trials', '6', '--out', out, '--study', 'e2e']), /study 'e2e' already exists with other settings/);
 });
+
+test('loom search on a user-defined JSON space: trials and the final model load the space from its path', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const out = join(dir, 'user');
+  const spec = new URL('../../../examples/spaces/fmnist-cnn.json', import.meta.url).pathname;
+  const r = loom(['search', '--space', spec, '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1', '--trials', '1', '--final-epochs', '1', '--out', out, '--json'], 300_000);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.best.space, 'fmnist-cnn');
+  assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
+  assert.ok(existsSync(join(out, 'model.safetensors')));
+});
