@@ -121,19 +121,12 @@ export class WorkerPool {
     return this.slots.filter((s) => !s.job).length;
   }
 
-  /** The worker ids (for leases in the store). */
+  /** An idle slot, with a fresh worker when its last one died. */
   private freeSlot(): Slot {
     const i = this.slots.findIndex((s) => !s.job);
     if (i < 0) throw new Error('no idle worker');
     if (this.slots[i].dead) this.slots[i] = this.spawn();
     return this.slots[i];
-  }
-
-  /** The id of the worker that the next {@link run} will use. */
-  peekWorker(): string {
-    const s = this.slots.find((x) => !x.job);
-    if (!s) throw new Error('no idle worker');
-    return s.dead ? `w${this.nextWorker}-${process.pid}` : s.id;
   }
 
   /** Runs a job on an idle worker; `onEpoch` sees each epoch as it ends. Never rejects. */

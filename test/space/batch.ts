@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { F, type Tensor, dispose, manualSeed, type nn, randint, randn, tidy } from '../../src/engine/index.js';
+import { dispose, F, manualSeed, type nn, randint, randn, type Tensor, tidy } from '../../src/engine/index.js';
 
 type Module = nn.Module;
 
@@ -34,5 +34,19 @@ export function forwardBackward(net: Module, x: Tensor, y: Tensor): { loss: numb
     const params = [...net.parameters()];
     const g = (t: Tensor) => (t.grad ? t.grad.abs().sum().item() : 0);
     return { loss: l.item(), shape: logits.shape, stemGrad: g(params[0]), biasGrad: g(params[params.length - 1]) };
+  });
+}
+
+/**
+ * One training step of a network with an auxiliary head on `x` (random labels, aux loss weight
+ * 0.4 as DARTS), inside a tidy scope: the shapes of the logits and of the auxiliary logits.
+ */
+export function auxTrainStep(net: { forwardWithAux(x: Tensor): { logits: Tensor; aux: Tensor | null } }, x: Tensor, classes = 10): number[][] {
+  return tidy(() => {
+    const { logits, aux } = net.forwardWithAux(x);
+    if (!aux) throw new Error('the network gave no auxiliary logits in training mode');
+    const n = x.shape[0];
+    F.crossEntropy(logits, randint(0, classes, [n])).add(F.crossEntropy(aux, randint(0, classes, [n])).mul(0.4)).backward();
+    return [logits.shape, aux.shape];
   });
 }

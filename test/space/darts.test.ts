@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { F, type Tensor, cat, dispose, manualSeed, memory, nn, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
+import { cat, dispose, F, manualSeed, memory, nn, randint, randn, setNumThreads, type Tensor, tidy } from '../../src/engine/index.js';
 import { ArchitectureError, GraphBuilder, getSpace, spaceNames } from '../../src/space/index.js';
-import { FactorizedReduce, GraphNetwork, buildNetwork, compileGraph } from '../../src/space/networks/index.js';
-import { DARTS_GENOTYPE_OPS, addCell, cellOpBuilder, darts, dartsConfig, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
-import { forwardBackward, realBatch } from './batch.js';
+import { buildNetwork, compileGraph, FactorizedReduce, GraphNetwork } from '../../src/space/networks/index.js';
+import { addCell, cellOpBuilder, DARTS_GENOTYPE_OPS, darts, dartsConfig, dartsReductionCells, formatGenotype, parseGenotype } from '../../src/space/spaces/darts.js';
+import { auxTrainStep, forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -244,12 +244,7 @@ test('the auxiliary head runs on an 8x8 map (32x32 input), only in training mode
   assert.equal(net.numMainParameters(), darts.measure(a, { ...opts, auxiliary: false }).params);
   manualSeed(4);
   const x = randn([2, 1, 32, 32]);
-  const shapes = tidy(() => {
-    const { logits, aux } = net.forwardWithAux(x);
-    assert.ok(aux);
-    F.crossEntropy(logits, randint(0, 10, [2])).add(F.crossEntropy(aux, randint(0, 10, [2])).mul(0.4)).backward();
-    return [logits.shape, aux.shape];
-  });
+  const shapes = auxTrainStep(net, x);
   assert.deepEqual(shapes, [
     [2, 10],
     [2, 10],

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { F, manualSeed, memory, randint, randn, setNumThreads, tidy } from '../../src/engine/index.js';
-import { ArchitectureError, NASNET_OPS, getSpace, nasnet, nasnetConcat, parseNasnetGenotype, spaceNames } from '../../src/space/index.js';
-import { GraphNetwork, buildNetwork } from '../../src/space/networks/index.js';
-import { forwardBackward, realBatch } from './batch.js';
+import { ArchitectureError, getSpace, NASNET_OPS, nasnet, nasnetConcat, parseNasnetGenotype, spaceNames } from '../../src/space/index.js';
+import { buildNetwork, GraphNetwork } from '../../src/space/networks/index.js';
+import { auxTrainStep, forwardBackward, realBatch } from './batch.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -213,12 +213,7 @@ test('the network: NASNet-A CIFAR layout (3N + 2 cells, reductions between stage
   assert.equal(m.params - (m.mainParams ?? 0), 48 * 128 + 256 + 128 * 768 * 4 + 1536 + 768 * 10 + 10, 'the auxiliary head reads the second reduction cell (3 blocks at C=16: 48 channels)');
   manualSeed(3);
   const x = randn([2, 3, 32, 32]);
-  const shapes = tidy(() => {
-    const { logits, aux } = net.forwardWithAux(x);
-    assert.ok(aux);
-    F.crossEntropy(logits, randint(0, 10, [2])).add(F.crossEntropy(aux, randint(0, 10, [2])).mul(0.4)).backward();
-    return [logits.shape, aux.shape];
-  });
+  const shapes = auxTrainStep(net, x);
   assert.deepEqual(shapes, [
     [2, 10],
     [2, 10],

@@ -146,7 +146,6 @@ export async function search(o: SearchCliOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-  if (!existsSync(out)) throw new Error(`output folder ${out} vanished`);
 }
 
 /** `loom study list`. */
