@@ -16,7 +16,8 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # ---- Debian packages -------------------------------------------------------------------------
 # libtorch-dev: the tensor engine (skipped when LOOM_LIBTORCH names another libtorch);
-# dataset-fashion-mnist: the demo's data; g++ builds the addon; libopenblas0-openmp replaces the
+# dataset-fashion-mnist: the demo's data; g++ builds the addon (make and python3 let npm build
+# better-sqlite3 from source); libopenblas0-openmp replaces the
 # reference BLAS that libtorch-dev pulls in by default (several times faster for linear layers and
 # 1x1 convolutions; the same libblas.so.3 alternative, so nothing is rebuilt).
 need_pkgs=()
@@ -24,7 +25,7 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 
 if [[ "${LOOM_SKIP_APT:-0}" != "1" ]]; then
   if command -v dpkg-query >/dev/null 2>&1; then
-    wanted=(dataset-fashion-mnist g++ libopenblas0-openmp)
+    wanted=(dataset-fashion-mnist g++ make python3 libopenblas0-openmp)
     [[ -z "${LOOM_LIBTORCH:-}" ]] && wanted+=(libtorch-dev)
     for p in "${wanted[@]}"; do
       pkg_installed "$p" || need_pkgs+=("$p")
