@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,8 +37,9 @@ function load(): Binding {
         '  `npm run setup` does all of this on a fresh Debian machine.',
     );
   }
+  let binding: Binding;
   try {
-    return createRequire(import.meta.url)(path) as Binding;
+    binding = createRequire(import.meta.url)(path) as Binding;
   } catch (e) {
     const msg = (e as Error).message;
     if (/lib(torch|c10)[^ ]*\.so/.test(msg)) {
@@ -49,6 +51,10 @@ function load(): Binding {
     }
     throw new Error(`Loom's native addon at ${path} failed to load: ${msg}\n  Try rebuilding it: npm run build:native`);
   }
+  // libtorch's OpenMP default can be a single thread on virtual machines (one "physical" core is
+  // reported); use every core the process may run on unless the user chose with OMP_NUM_THREADS.
+  if (!process.env.OMP_NUM_THREADS) binding.setNumThreads(Math.max(1, availableParallelism()));
+  return binding;
 }
 
 /**

@@ -124,13 +124,13 @@ export abstract class BaseStrategy<Tag = unknown> implements Strategy {
   /** Called for each result, after it has been added to the history. */
   protected abstract observe(trial: Told<Tag>): void;
 
-  /** A new ask with the next id, registered as pending. */
-  protected issue(arch: Architecture, fidelity?: number, tag?: Tag): Ask {
+  /** A new ask with the next id, registered as pending; `parent` is the ask `arch` was derived from (see {@link Ask.parent}). */
+  protected issue(arch: Architecture, fidelity?: number, tag?: Tag, parent?: number): Ask {
     const id = this.nextId++;
     const t: Trial<Tag> = { id, arch, ...(fidelity === undefined ? {} : { fidelity }), ...(tag === undefined ? {} : { tag }) };
     this.pending.set(id, t);
     this.asked.add(arch.key);
-    return fidelity === undefined ? { id, arch } : { id, arch, fidelity };
+    return { id, arch, ...(fidelity === undefined ? {} : { fidelity }), ...(parent === undefined ? {} : { parent }) };
   }
 
   tell(id: number, result: TellResult): void {

@@ -27,6 +27,8 @@ type Role = 'init' | 'child';
 interface Member {
   arch: Architecture;
   value: number;
+  /** Its ask id (the parent id of its children); absent in states saved before ids were kept. */
+  id?: number;
 }
 
 /** Aging evolution over any space with `mutate`. */
@@ -51,7 +53,8 @@ export class RegularizedEvolution extends BaseStrategy<Role> {
         out.push(this.issue(this.sampleNew(100), undefined, 'init'));
         randomOut++;
       } else if (this.population.length > 0) {
-        out.push(this.issue(this.space.mutate(this.tournament(), this.rng), undefined, 'child'));
+        const parent = this.tournament();
+        out.push(this.issue(this.space.mutate(parent.arch, this.rng), undefined, 'child', parent.id));
       } else {
         return; // every initial member is out: wait for results
       }
@@ -59,32 +62,32 @@ export class RegularizedEvolution extends BaseStrategy<Role> {
   }
 
   /** The best of `sampleSize` members drawn uniformly with replacement. */
-  private tournament(): Architecture {
+  private tournament(): Member {
     let best: Member | undefined;
     for (let i = 0; i < this.sampleSize; i++) {
       const m = this.population[this.rng.int(this.population.length)];
       if (!best || m.value > best.value) best = m;
     }
-    return (best as Member).arch;
+    return best as Member;
   }
 
   protected observe(t: Told<Role>): void {
     if (Number.isNaN(t.value)) return;
-    this.population.push({ arch: t.arch, value: t.value });
+    this.population.push({ arch: t.arch, value: t.value, id: t.id });
     if (this.population.length > this.populationSize) this.population.shift();
   }
 
   /** The current population, oldest first (a copy). */
-  members(): { arch: Architecture; value: number }[] {
+  members(): { arch: Architecture; value: number; id?: number }[] {
     return this.population.map((m) => ({ ...m }));
   }
 
   protected override saveOwn(): unknown {
-    return this.population.map(savePoint);
+    return this.population.map((m) => ({ ...savePoint(m), ...(m.id === undefined ? {} : { id: m.id }) }));
   }
   protected override loadOwn(data: unknown): void {
     if (!Array.isArray(data)) throw this.error('the saved population is missing');
-    this.population = data.map((m: PointJSON) => loadPoint(this.space, m) as Member);
+    this.population = data.map((m: PointJSON & { id?: unknown }) => ({ ...(loadPoint(this.space, m) as Member), ...(Number.isInteger(m.id) ? { id: m.id as number } : {}) }));
   }
 }
 

@@ -24,6 +24,11 @@ export interface Ask {
   readonly arch: Architecture;
   /** The fidelity (budget, e.g. epochs) to evaluate at; absent means the estimator's full fidelity. */
   readonly fidelity?: number;
+  /**
+   * The id of the ask this architecture was made from (a mutation's parent), when there is one:
+   * an estimator may start the child from the parent's trained weights (weight inheritance).
+   */
+  readonly parent?: number;
 }
 
 /** What an evaluation returned. */

@@ -8,7 +8,7 @@
  * Running the same search again (same storage and study name) resumes it: see `study.ts`.
  * @module
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetOptions } from '../data/datasets.js';
 import { MedianPruner, metricCurve } from '../estimate/pruner.js';
@@ -45,8 +45,20 @@ export interface SearchOptions {
   fidelity?: Fidelity;
   /** Retrain the best with this recipe (epochs included); null: no final retraining. */
   finalRecipe: TrialRecipe | null;
+  /**
+   * Fit the final retraining's epochs to about this many seconds instead of `finalRecipe.epochs`,
+   * from the best trial's measured seconds per epoch scaled to the whole training split (and to the
+   * final run's threads).
+   */
+  finalSeconds?: number;
   /** Median-stop trials whose best validation accuracy so far trails the median of the complete trials at the same epoch (from epoch 2). */
   pruning?: boolean;
+  /**
+   * Weight inheritance: every trial saves its weights under `OUT/weights/`, and a trial whose
+   * architecture the strategy made from a parent (evolution's mutations) starts from the parent's
+   * trained weights where they fit (`estimate/inherit.ts`) instead of a fresh initialisation.
+   */
+  inherit?: boolean;
   /** Kill a trial that runs longer than this. */
   trialTimeoutSeconds?: number;
   onProgress?: (p: SearchProgress) => void;
@@ -147,7 +159,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const pruner = new MedianPruner({ warmupSteps: 2 });
       try {
         const launch = (t: TrialRecord) => {
-          const spec = trialSpec(o, t, threads);
+          const spec = trialSpec(o, t, threads, study, out);
           const job = pool.run(spec, (point) => {
             study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds } });
             const c = curves.get(t.number) ?? [];
@@ -214,35 +226,25 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       };
       atomicWrite(join(out, 'arch.json'), `${JSON.stringify(arch.toJSON(), null, 2)}\n`);
       atomicWrite(join(out, 'arch.txt'), `${text}\n`);
-      if (o.finalRecipe && !o.signal?.aborted) {
-        const f0 = Date.now();
-        log(`final: retraining trial ${best.number}'s architecture for ${o.finalRecipe.epochs ?? 1} epochs on the whole training split`);
-        const weights = join(out, 'model.safetensors');
-        const spec: TrialSpec = {
-          space: o.space,
-          arch: arch.toJSON(),
-          network: o.finalNetwork ?? o.network,
-          recipe: o.finalRecipe,
-          seed: o.seed,
-          threads: Math.max(1, cores),
-          saveTo: weights,
-        };
-        const pool = new WorkerPool(1, { dataset: o.dataset, dataOptions: { ...dataOptions, valSize: undefined, valFraction: undefined }, includeTest: true, threads: Math.max(1, cores) });
-        try {
-          const job = pool.run(spec, (p) => log(`final: epoch ${p.epoch} train loss ${p.trainLoss.toFixed(4)} acc ${(100 * p.trainAcc).toFixed(2)}% (${p.seconds.toFixed(1)} s)`), true);
-          const outcome = await job.done;
-          if (outcome.kind === 'result' && outcome.result.status === 'ok' && outcome.test) {
-            bestOut.test_acc = outcome.test.accuracy;
-            bestOut.params = outcome.result.params;
-            bestOut.flops = outcome.result.flops;
-            bestOut.weights = weights;
-            atomicWrite(join(out, 'recipe.json'), `${JSON.stringify({ recipe: o.finalRecipe, network: o.finalNetwork ?? o.network ?? {}, seed: o.seed }, null, 2)}\n`);
-            log(`final: test accuracy ${(100 * outcome.test.accuracy).toFixed(2)}% (${outcome.test.correct}/${outcome.test.total})`);
-          } else log(`final: retraining failed: ${outcome.kind === 'error' ? outcome.message : (outcome.result.reason ?? outcome.result.status)}`);
-        } finally {
-          pool.close();
+      let finalRecipe = o.finalRecipe;
+      if (finalRecipe && o.finalSeconds !== undefined) {
+        const epochSeconds = estimateFinalEpochSeconds(study, best, o, dataOptions, threads / Math.max(1, cores));
+        if (epochSeconds !== null) {
+          const epochs = Math.max(1, Math.min(MAX_FINAL_EPOCHS, Math.floor(o.finalSeconds / epochSeconds)));
+          finalRecipe = { ...finalRecipe, epochs };
+          log(`final: ${epochs} epochs fit in ${Math.round(o.finalSeconds)} s (about ${epochSeconds.toFixed(1)} s per epoch, from trial ${best.number}'s measured epochs)`);
         }
-        finalSeconds = (Date.now() - f0) / 1000;
+      }
+      if (finalRecipe && !o.signal?.aborted) {
+        log(`final: retraining trial ${best.number}'s architecture for ${finalRecipe.epochs ?? 1} epochs on the whole training split`);
+        const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log });
+        finalSeconds = f.seconds;
+        if (f.test) {
+          bestOut.test_acc = f.test.accuracy;
+          bestOut.params = f.params;
+          bestOut.flops = f.flops;
+          bestOut.weights = f.weights;
+        }
       }
     }
     const result: SearchResult = {
@@ -268,10 +270,66 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   }
 }
 
-/** The training job of a trial: the search recipe at the trial's fidelity. */
-function trialSpec(o: SearchOptions, t: TrialRecord, threads: number): TrialSpec {
+/** Where a trial's weights are kept when the search inherits weights. */
+export const trialWeightsPath = (out: string, trial: number): string => join(out, 'weights', `trial-${trial}.safetensors`);
+
+/** What {@link trainFinal} needs. */
+export interface FinalTraining {
+  space: string;
+  arch: TrialSpec['arch'];
+  network?: TrialSpec['network'];
+  recipe: TrialRecipe;
+  seed: number;
+  dataset: string;
+  /** The search's data options; the final model trains on the whole training split (no validation part). */
+  dataOptions: DatasetOptions;
+  /** Folder for `model.safetensors` and `recipe.json`. */
+  out: string;
+  threads: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Trains an architecture as a search's final model, in a worker process: on the whole training
+ * split (its progress monitored on a slice of it), then the saved weights are evaluated on the test
+ * set. Writes `out/model.safetensors` and `out/recipe.json`. `test` is null when training failed.
+ */
+export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: number; correct: number; total: number } | null; params: number; flops: number; weights: string | null; seconds: number; epochs: number }> {
+  const f0 = Date.now();
+  mkdirSync(f.out, { recursive: true });
+  const weights = join(f.out, 'model.safetensors');
+  const threads = Math.max(1, f.threads);
+  const spec: TrialSpec = { space: f.space, arch: f.arch, network: f.network, recipe: f.recipe, seed: f.seed, threads, saveTo: weights };
+  const pool = new WorkerPool(1, { dataset: f.dataset, dataOptions: { ...f.dataOptions, valSize: undefined, valFraction: undefined }, includeTest: true, threads });
+  try {
+    const job = pool.run(spec, (p) => f.log(`final: epoch ${p.epoch} train loss ${p.trainLoss.toFixed(4)} acc ${(100 * p.trainAcc).toFixed(2)}% (${p.seconds.toFixed(1)} s)`), true);
+    const outcome = await job.done;
+    const seconds = (Date.now() - f0) / 1000;
+    if (outcome.kind === 'result' && outcome.result.status === 'ok' && outcome.test) {
+      atomicWrite(join(f.out, 'recipe.json'), `${JSON.stringify({ recipe: f.recipe, network: f.network ?? {}, seed: f.seed }, null, 2)}\n`);
+      f.log(`final: test accuracy ${(100 * outcome.test.accuracy).toFixed(2)}% (${outcome.test.correct}/${outcome.test.total})`);
+      const r = outcome.result;
+      return { test: { accuracy: outcome.test.accuracy, correct: outcome.test.correct, total: outcome.test.total }, params: r.params, flops: r.flops, weights, seconds, epochs: r.epochs };
+    }
+    f.log(`final: retraining failed: ${outcome.kind === 'error' ? outcome.message : (outcome.result.reason ?? outcome.result.status)}`);
+    return { test: null, params: Number.NaN, flops: Number.NaN, weights: null, seconds, epochs: 0 };
+  } finally {
+    pool.close();
+  }
+}
+
+/** The training job of a trial: the search recipe at the trial's fidelity (and, with `o.inherit`, its parent's weights). */
+function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Study, out: string): TrialSpec {
   const fidelity: Fidelity = { ...(o.fidelity ?? {}) };
   if (t.fidelity !== null) fidelity.epochs = Math.max(1, Math.round(t.fidelity));
+  let inherit: Pick<TrialSpec, 'saveTo' | 'inheritFrom'> = {};
+  if (o.inherit) {
+    mkdirSync(join(out, 'weights'), { recursive: true });
+    inherit = { saveTo: trialWeightsPath(out, t.number) };
+    const parentAsk = t.attrs.parentAsk;
+    const parent = typeof parentAsk === 'number' ? study.trialOfAsk(parentAsk) : null;
+    if (parent && (parent.state === 'COMPLETE' || parent.state === 'PRUNED') && existsSync(trialWeightsPath(out, parent.number))) inherit.inheritFrom = trialWeightsPath(out, parent.number);
+  }
   return {
     space: o.space,
     arch: t.arch as unknown as TrialSpec['arch'],
@@ -280,14 +338,49 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number): TrialSpec
     fidelity,
     seed: o.seed + t.number,
     threads,
+    ...inherit,
   };
+}
+
+/** Most epochs a time-fitted final retraining gets. */
+const MAX_FINAL_EPOCHS = 500;
+
+/**
+ * Seconds an epoch of the final retraining of `best` should take: the median epoch time on its
+ * curve, per training example it trained on, times the examples of the whole training split, times
+ * `threadRatio` (the trial's threads over the final run's; perfect scaling assumed), plus 5% for
+ * the augmentation the final recipe adds. Null when the trial recorded no timing.
+ */
+function estimateFinalEpochSeconds(study: Study, best: TrialRecord, o: SearchOptions, data: DatasetOptions, threadRatio: number): number | null {
+  const examples = Number(best.metrics.examples);
+  const times = study.store
+    .curve(study.name, best.number)
+    .map((p) => p.metrics.seconds)
+    .filter((x): x is number => typeof x === 'number' && x > 0)
+    .sort((a, b) => a - b);
+  if (!(examples > 0) || times.length === 0) return null;
+  const median = times[Math.floor(times.length / 2)];
+  const split = examples / (o.fidelity?.dataFraction ?? 1);
+  const whole = data.valFraction !== undefined ? split / (1 - data.valFraction) : split + (data.valSize ?? 0);
+  return (median / examples) * whole * threadRatio * 1.05;
 }
 
 /** Stores a job's outcome as the trial's end. */
 function finishFrom(study: Study, t: TrialRecord, worker: string, outcome: JobOutcome): TrialRecord {
   if (outcome.kind === 'error') return study.finish(t.number, worker, { state: 'FAIL', error: outcome.message });
   const r: TrialResult = outcome.result;
-  const metrics: Record<string, number> = { val_acc: r.valAcc, val_loss: r.valLoss, train_loss: r.trainLoss, params: r.params, flops: r.flops, epochs: r.epochs, seconds: r.seconds };
+  const metrics: Record<string, number> = {
+    val_acc: r.valAcc,
+    val_loss: r.valLoss,
+    train_loss: r.trainLoss,
+    params: r.params,
+    flops: r.flops,
+    epochs: r.epochs,
+    seconds: r.seconds,
+    examples: r.trainExamples,
+  };
+  // The share of the network's weights that came from the parent (weight inheritance).
+  if (r.inherited) metrics.inherited = r.inherited.totalElements > 0 ? r.inherited.elements / r.inherited.totalElements : 0;
   if (r.status === 'failed') return study.finish(t.number, worker, { state: 'FAIL', value: Number.NaN, metrics, error: r.reason ?? 'failed' });
   if (r.status === 'stopped') return study.finish(t.number, worker, { state: 'PRUNED', value: r.valAcc, metrics, error: null });
   return study.finish(t.number, worker, { state: 'COMPLETE', value: r.valAcc, metrics });

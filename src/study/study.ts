@@ -172,7 +172,7 @@ export class Study {
       this.save();
       return existing;
     }
-    const t = this.store.addTrial(this.name, { arch: archJson(ask), fidelity: ask.fidelity ?? null, attrs: { ask: ask.id } });
+    const t = this.store.addTrial(this.name, { arch: archJson(ask), fidelity: ask.fidelity ?? null, attrs: { ask: ask.id, ...(ask.parent === undefined ? {} : { parentAsk: ask.parent }) } });
     this.save();
     return t;
   }
@@ -193,6 +193,11 @@ export class Study {
     const t = this.store.finishTrial(this.name, number, worker, outcome);
     this.settle(askOf(t), t);
     return t;
+  }
+
+  /** The latest trial of ask `ask` (e.g. a child's `attrs.parentAsk`), or null. */
+  trialOfAsk(ask: number): TrialRecord | null {
+    return this.latestByAsk().get(ask) ?? null;
   }
 
   /** The architecture of a trial. */

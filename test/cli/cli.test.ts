@@ -65,7 +65,7 @@ test('--help and --version exit 0', () => {
   assert.equal(h.code, 0);
   assert.match(h.stdout, /Usage: loom/);
   assert.match(h.stdout, /demo/);
-  const d = loom(['demo', '--help']);
+  const d = loom(['baseline', '--help']);
   assert.equal(d.code, 0);
   assert.match(d.stdout, /--epochs <n>/);
   const v = loom(['--version']);
@@ -74,15 +74,15 @@ test('--help and --version exit 0', () => {
 });
 
 test('bad input: one clear line on stderr and exit code 2', () => {
-  assertUsageError(loom(['demo', '--frobnicate']), /unknown option '--frobnicate'/);
+  assertUsageError(loom(['baseline', '--frobnicate']), /unknown option '--frobnicate'/);
   assertUsageError(loom(['info', '--jsn']), /unknown option '--jsn'.*Did you mean --json\?/s);
-  assertUsageError(loom(['demo', '--epochs', '0']), /--epochs <n>.*'0' is invalid.*integer >= 1/);
-  assertUsageError(loom(['demo', '--epochs', '-3']), /'-3' is invalid/);
-  assertUsageError(loom(['demo', '--epochs', 'many']), /'many' is invalid/);
-  assertUsageError(loom(['demo', '--lr', '0']), /'0' is invalid.*number > 0/);
-  assertUsageError(loom(['demo', '--batch-size']), /argument missing/);
+  assertUsageError(loom(['baseline', '--epochs', '0']), /--epochs <n>.*'0' is invalid.*integer >= 1/);
+  assertUsageError(loom(['baseline', '--epochs', '-3']), /'-3' is invalid/);
+  assertUsageError(loom(['baseline', '--epochs', 'many']), /'many' is invalid/);
+  assertUsageError(loom(['baseline', '--lr', '0']), /'0' is invalid.*number > 0/);
+  assertUsageError(loom(['baseline', '--batch-size']), /argument missing/);
   assertUsageError(loom(['frob']), /unknown command 'frob'/);
-  assertUsageError(loom(['demo', '--device', 'tpu', '--data', tmp]), /--device: expected auto, cpu, cuda or cuda:N/);
+  assertUsageError(loom(['baseline', '--device', 'tpu', '--data', tmp]), /--device: expected auto, cpu, cuda or cuda:N/);
   const none = loom([]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /Usage: loom/);
@@ -90,19 +90,19 @@ test('bad input: one clear line on stderr and exit code 2', () => {
 
 test('a missing dataset says how to install it (exit 2)', () => {
   const missing = join(tmp, 'no-such-dir');
-  assertUsageError(loom(['demo', '--data', missing]), /Fashion-MNIST not found: .*no-such-dir is not a folder\. Install it with `apt-get install dataset-fashion-mnist`/);
-  assertUsageError(loom(['demo'], { LOOM_FASHION_MNIST: tmp }), /lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\]/);
+  assertUsageError(loom(['baseline', '--data', missing]), /Fashion-MNIST not found: .*no-such-dir is not a folder\. Install it with `apt-get install dataset-fashion-mnist`/);
+  assertUsageError(loom(['baseline'], { LOOM_FASHION_MNIST: tmp }), /lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\]/);
   const broken = mkdtempSync(join(tmp, 'broken-'));
   writeTinyDataset(broken, 20, 10);
   const img = join(broken, 't10k-images-idx3-ubyte');
   writeFileSync(img, readFileSync(img).subarray(0, 1000));
-  assertUsageError(loom(['demo', '--data', broken]), /t10k-images-idx3-ubyte: truncated IDX data: shape \[10, 28, 28\] of uint8 needs 7840 bytes, found 984/);
+  assertUsageError(loom(['baseline', '--data', broken]), /t10k-images-idx3-ubyte: truncated IDX data: shape \[10, 28, 28\] of uint8 needs 7840 bytes, found 984/);
 });
 
-test('demo trains end to end on a tiny MNIST-style set (--data, --json)', () => {
+test('baseline trains end to end on a tiny MNIST-style set (--data, --json)', () => {
   const dir = mkdtempSync(join(tmp, 'tiny-'));
   writeTinyDataset(dir, 400, 100);
-  const r = loom(['demo', '--data', dir, '--epochs', '2', '--batch-size', '32', '--threads', '1', '--json']);
+  const r = loom(['baseline', '--data', dir, '--epochs', '2', '--batch-size', '32', '--threads', '1', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.dataset.train + out.dataset.val, 400);
@@ -111,18 +111,18 @@ test('demo trains end to end on a tiny MNIST-style set (--data, --json)', () => 
   assert.equal(out.recipe.threads, 1);
   assert.ok(out.test.accuracy > 0.5, `the easy set is learnt: ${out.test.accuracy}`);
   assert.equal(out.epochs[0].liveTensors, out.epochs[1].liveTensors, 'live tensors flat across epochs');
-  assert.match(r.stderr, /loom demo: Fashion-MNIST from /, 'logs go to stderr');
+  assert.match(r.stderr, /loom baseline: Fashion-MNIST from /, 'logs go to stderr');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a pipe is not a terminal: no control characters
   assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f]/);
-  const human = loom(['demo', '--data', dir, '--epochs', '1', '--limit', '200', '--quiet']);
+  const human = loom(['baseline', '--data', dir, '--epochs', '1', '--limit', '200', '--quiet']);
   assert.equal(human.code, 0, human.stderr);
   assert.equal(human.stderr, '', '--quiet: nothing on stderr');
   assert.match(human.stdout, /^epoch 1\/1 +train loss \d+\.\d+ +train acc [\d.]+% +val loss \d+\.\d+ +val acc [\d.]+%/m);
   assert.match(human.stdout, /^test accuracy [\d.]+% \(\d+\/100\)/m);
 });
 
-test('demo on the real Fashion-MNIST (a subset, one epoch)', { skip: !existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')) && 'dataset-fashion-mnist is not installed' }, () => {
-  const r = loom(['demo', '--epochs', '1', '--limit', '1000', '--json', '--quiet']);
+test('baseline on the real Fashion-MNIST (a subset, one epoch)', { skip: !existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')) && 'dataset-fashion-mnist is not installed' }, () => {
+  const r = loom(['baseline', '--epochs', '1', '--limit', '1000', '--json', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.dataset.dir, FASHION_MNIST_DIR);

@@ -75,3 +75,28 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
   assert.ok(existsSync(join(out, 'model.safetensors')));
 });
+
+test('loom search --inherit: evolution children start from their parents\' weights; --final-budget fits the final epochs to a time', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const out = join(dir, 'inherit');
+  const r = loom(['search', ...TINY, '--strategy', 'evolution', '--option', 'population=2', '--option', 'sampleSize=1', '--trials', '4', '--inherit', '--final-budget', '30s', '--out', out, '--json'], 300_000);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.trials.complete, 4);
+  const show = JSON.parse(loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
+  const [a, b, c, d] = show.trials;
+  assert.deepEqual([a.parent, b.parent], [null, null], 'the random initial members have no parent');
+  for (const child of [c, d]) {
+    assert.ok(child.parent === 0 || child.parent === 1 || child.parent === 2, `trial ${child.number}'s parent is an earlier trial: ${child.parent}`);
+    // NB201 mutations change one edge: the stem, the classifier and the other edges are inherited.
+    assert.ok(child.metrics.inherited > 0.5 && child.metrics.inherited <= 1, `trial ${child.number} inherited ${child.metrics.inherited} of its weights`);
+  }
+  assert.equal(a.metrics.inherited, undefined, 'no parent, nothing inherited');
+  for (const t of show.trials) assert.ok(existsSync(join(out, 'weights', `trial-${t.number}.safetensors`)), `trial ${t.number}'s weights are kept`);
+  // The final retraining's epochs were fitted to 30 s from the best trial's measured epoch time.
+  const m = /final: (\d+) epochs fit in 30 s \(about ([\d.]+) s per epoch/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
+  assert.equal(recipe.epochs, Number(m[1]));
+  assert.ok(recipe.epochs >= 1 && Math.abs(recipe.epochs * Number(m[2]) - 30) <= Number(m[2]) + 0.5, `${recipe.epochs} epochs of ${m[2]} s`);
+  assert.ok(res.best.test_acc > 0.1, `test accuracy ${res.best.test_acc}`);
+});

@@ -466,3 +466,28 @@ test('CLI: space info, space sample and arch stats take a .json space file', () 
   assertUsageError(loom(['space', 'sample', join(tmp, 'missing.json')]), /missing\.json: no such file/);
   assertUsageError(loom(['arch', 'stats', EXAMPLE, '{"act": "gelu"}']), /fmnist-cnn: decision 'act': "gelu" is not one of "relu", "swish"/);
 });
+
+test('user spaces: limits on parameters and multiply-adds are constraints, and the packaged fmnist-net space holds the demo baseline', () => {
+  const NET = join(repoRoot(), 'examples', 'spaces', 'fmnist-net.json');
+  const spec = JSON.parse(readFileSync(NET, 'utf8')) as SpaceSpec;
+  const s = new UserSpace(spec);
+  const { params, flops } = spec.limits as { params: number; flops: number };
+  const archs = s.sampleMany(200, 7);
+  for (const a of archs) {
+    const m = s.measure(a);
+    assert.ok(m.params <= params && m.flops <= flops, `${s.format(a)}: ${m.params} params, ${m.flops} multiply-adds`);
+  }
+  // Without the limits, the same draws include bigger networks: the limit is what keeps them out.
+  const free = new UserSpace({ ...spec, name: 'fmnist-net-free', limits: undefined });
+  assert.ok(free.sampleMany(200, 7).some((a) => free.measure(a).flops > flops));
+  // The demo's baseline CNN (baseline.ts: 32/64/128 channels, 256 hidden units) is a member: 390,634 parameters.
+  const baseline = s.arch({ 's1.op': 'conv3', 's1.w': 32, 's1.extra': 0, 's2.op': 'conv3', 's2.w': 64, 's2.extra': 0, 's3.op': 'conv3', 's3.w': 128, 's3.extra': 0, head: 'fc', 'head.fc.hidden': 256, dropout: 0 });
+  assert.equal(s.measure(baseline).params, 390_634);
+  // Over a limit: a clear refusal naming the figure.
+  assertUsageError(
+    loom(['arch', 'stats', NET, '{"s1.op":"conv5","s1.w":48,"s1.extra":1,"s2.op":"conv3","s2.w":64,"s2.extra":0,"s3.op":"conv3","s3.w":128,"s3.extra":0,"head":"fc","head.fc.hidden":256,"dropout":0}']),
+    /constraint fits: 26,526,976 multiply-adds, over the limit of 12,000,000/,
+  );
+  assert.throws(() => new UserSpace({ ...spec, limits: { flops: -1 } }), /\$\.limits\.flops: expected a positive number, got -1/);
+  assert.throws(() => new UserSpace({ ...spec, limits: { macs: 5 } as never }), /\$\.limits: unknown key 'macs' \(expected params, flops\)/);
+});

@@ -20,6 +20,7 @@ test('evolution: random population first, then mutated children; the oldest memb
   // Batch ask: only the 10 initial members can be asked before any result.
   const init = s.ask(25);
   assert.equal(init.length, 10);
+  assert.ok(init.every((a) => a.parent === undefined), 'random initial members have no parent');
   assert.deepEqual(s.ask(3), []);
   for (const a of init) s.tell(a.id, { value: f(a) });
   const told: Architecture[] = init.map((a) => a.arch);
@@ -34,7 +35,12 @@ test('evolution: random population first, then mutated children; the oldest memb
     // A batch of children, each one mutation away from a current member.
     const kids = s.ask(2);
     assert.equal(kids.length, 2);
-    for (const k of kids) assert.ok(pop.some((m) => isNeighbour(m.arch, k.arch)), 'a child is a one-step mutation of a member');
+    for (const k of kids) {
+      // Its parent is named by ask id (for weight inheritance): a current member, one mutation away.
+      const parent = pop.find((m) => m.id === k.parent);
+      assert.ok(parent, `child ${k.id}'s parent ${k.parent} is a member`);
+      assert.ok(isNeighbour(parent.arch, k.arch), 'a child is a one-step mutation of its parent');
+    }
     for (const k of kids) {
       s.tell(k.id, { value: f(k) });
       told.push(k.arch);

@@ -1,126 +1,111 @@
 /**
- * `loom demo`: trains the baseline CNN on Fashion-MNIST and reports per-epoch and test results.
+ * `loom demo`: a real architecture search on Fashion-MNIST that fits in about 15 minutes on two
+ * CPU cores. It is `loom search` with the defaults below: regularized evolution with weight
+ * inheritance over the packaged `examples/spaces/fmnist-net.json` space, trials of one epoch on a
+ * fifth of the training split for `--budget`, then the best architecture retrained on the whole
+ * split with augmentation for `--final-budget` and tested. With `--baseline`, the space's member
+ * that is the fixed baseline CNN (`loom baseline`) is then trained with the same final recipe and
+ * epochs, so the result shows what the search bought.
  * @module
  */
-import { availableParallelism } from 'node:os';
-import { loadFashionMnist } from '../../data/fashion-mnist.js';
-import { trainValSplit } from '../../data/loader.js';
-import { type Device, cuda, dispose, manualSeed, setNumThreads } from '../../engine/index.js';
-import { baselineCnn } from '../../estimate/baseline.js';
-import { type EpochResult, type TrainRecipe, trainClassifier } from '../../estimate/train.js';
-import { Progress, formatDuration } from '../../util/progress.js';
-import { UsageError } from '../errors.js';
+import { resolve } from 'node:path';
+import { formatDuration } from '../../util/progress.js';
+import { packageFile } from '../package-info.js';
+import { search } from './search.js';
+
+/** The demo space's member that is the fixed baseline CNN of `loom baseline` (390,634 parameters). */
+export const DEMO_BASELINE = {
+  's1.op': 'conv3',
+  's1.w': 32,
+  's1.extra': 0,
+  's2.op': 'conv3',
+  's2.w': 64,
+  's2.extra': 0,
+  's3.op': 'conv3',
+  's3.w': 128,
+  's3.extra': 0,
+  head: 'fc',
+  'head.fc.hidden': 256,
+  dropout: 0,
+} as const;
 
 export interface DemoOptions {
-  epochs: number;
-  batchSize: number;
-  threads?: number;
+  budget: number;
+  finalBudget: number;
+  workers: number;
   seed: number;
-  json?: boolean;
-  /** Use only the first N training and N test images. */
-  limit?: number;
-  valSize: number;
-  lr?: number;
-  augment?: boolean;
-  data?: string;
-  device: string;
+  out: string;
+  dataset: string;
+  baseline?: boolean;
   quiet?: boolean;
+  json?: boolean;
 }
 
-function pickDevice(d: string): Device {
-  if (d === 'auto') return cuda.isAvailable() ? 'cuda' : 'cpu';
-  if (d === 'cpu') return 'cpu';
-  if (d === 'cuda' || /^cuda:\d+$/.test(d)) {
-    if (!cuda.isAvailable()) throw new UsageError(`--device ${d}: CUDA is not available (libtorch without CUDA, or no GPU); use --device cpu`);
-    return d as Device;
-  }
-  throw new UsageError(`--device: expected auto, cpu, cuda or cuda:N, got '${d}'`);
-}
-
-const pct = (v: number | undefined): string => (v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
-
+/** `loom demo` (see the module comment). */
 export async function demo(o: DemoOptions): Promise<void> {
-  const t0 = performance.now();
-  const threads = o.threads ?? availableParallelism();
-  setNumThreads(threads);
-  manualSeed(o.seed);
-  const device = pickDevice(o.device);
-  const log = (s: string) => {
-    if (!o.quiet) process.stderr.write(`${s}\n`);
+  const space = packageFile('examples/spaces/fmnist-net.json');
+  const out = resolve(o.out);
+  const log = (l: string) => {
+    if (!o.quiet) process.stderr.write(`${l}\n`);
   };
-
-  const data = loadFashionMnist({ dir: o.data, trainLimit: o.limit, testLimit: o.limit, device });
-  const nTrain = data.train.labels.shape[0];
-  const valSize = Math.min(o.valSize, Math.floor(nTrain / 10));
-  if (valSize < 1) {
-    dispose([data.train, data.test]);
-    throw new UsageError(`--limit ${o.limit} leaves too few training images for a validation split (need at least 10)`);
-  }
-  const { train, val } = trainValSplit(data.train, { valSize, seed: o.seed });
-  dispose(data.train);
-  const model = baselineCnn({ inChannels: data.inputShape[0], numClasses: data.classes.length, imageSize: data.inputShape[1] }).to(device);
-  const recipe: TrainRecipe = {
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    seed: o.seed,
-    augment: !!o.augment,
-    device,
-    ...(o.lr !== undefined ? { lr: o.lr } : {}),
-  };
-  const params = model.numParameters();
   log(
-    `loom demo: Fashion-MNIST from ${data.dir}: ${train.labels.shape[0]} train / ${val.labels.shape[0]} val / ` +
-      `${data.test.labels.shape[0]} test images; baseline CNN, ${params.toLocaleString('en-US')} parameters; ` +
-      `${device}${device === 'cpu' ? `, ${threads} thread(s)` : ''}; ${o.epochs} epoch(s), batch ${o.batchSize}, ` +
-      `SGD+Nesterov, cosine schedule${o.augment ? ', augmentation' : ''}`,
+    `loom demo: searching ${formatDuration(o.budget)} (evolution with weight inheritance, trials of 1 epoch on a fifth of the data), ` +
+      `then retraining the best for about ${formatDuration(o.finalBudget)}; results in ${out}`,
   );
-
-  let bar: Progress | null = null;
-  const epochLine = (e: EpochResult) =>
-    `epoch ${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)}  ` +
-    `train acc ${pct(e.trainAccuracy)}  val loss ${e.valLoss?.toFixed(4) ?? '-'}  val acc ${pct(e.valAccuracy)}  ` +
-    `lr ${e.lr.toExponential(2)}  ${e.seconds.toFixed(1)} s`;
-  try {
-    const result = await trainClassifier(
-      model,
-      { train, val, test: data.test },
-      recipe,
-      {
-        onEpochStart: (epoch, batches) => {
-          bar = new Progress({ total: batches, label: `epoch ${epoch}/${o.epochs}`, unit: 'batch', silent: !!o.quiet });
-        },
-        onBatch: (p) => bar?.tick({ loss: p.meanLoss, acc: `${(100 * p.accuracy).toFixed(1)}%` }),
-        onEpoch: (e) => {
-          bar?.done();
-          bar = null;
-          if (o.json) log(epochLine(e));
-          else process.stdout.write(`${epochLine(e)}\n`);
-        },
-      },
-    );
-    const total = (performance.now() - t0) / 1000;
-    const test = result.test;
-    if (!test) throw new Error('internal: no test result');
-    if (o.json) {
-      const out = {
-        dataset: { name: data.name, dir: data.dir, train: train.labels.shape[0], val: val.labels.shape[0], test: test.total },
-        model: { name: 'baseline-cnn', parameters: params },
-        recipe: { ...recipe, threads: device === 'cpu' ? threads : undefined },
-        epochs: result.epochs,
-        test: { accuracy: test.accuracy, loss: test.loss, correct: test.correct, total: test.total },
-        trainSeconds: result.seconds,
-        seconds: total,
-      };
-      process.stdout.write(`${JSON.stringify(out)}\n`);
-    } else {
-      process.stdout.write(
-        `test accuracy ${pct(test.accuracy)} (${test.correct}/${test.total}), test loss ${test.loss.toFixed(4)}; ` +
-          `total time ${formatDuration(total)} (${total.toFixed(1)} s)\n`,
-      );
-    }
-  } finally {
-    (bar as Progress | null)?.done();
-    model.dispose();
-    dispose([train, val, data.test]);
+  const result = await search({
+    dataset: o.dataset,
+    space,
+    strategy: 'evolution',
+    option: ['population=6', 'sampleSize=2'],
+    budget: o.budget,
+    finalBudget: o.finalBudget,
+    inherit: true,
+    workers: o.workers,
+    out,
+    seed: o.seed,
+    epochs: 1,
+    dataFraction: 0.2,
+    batchSize: 128,
+    valSize: 5000,
+    quiet: o.quiet,
+    json: false,
+    print: !o.json,
+  });
+  if (!o.baseline || !result?.best) {
+    if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
   }
+  // The reference: the baseline CNN with the final model's recipe and epochs, through the same path.
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { trainFinal } = await import('../../study/search.js');
+  const { availableParallelism } = await import('node:os');
+  const final = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')) as { recipe: Record<string, unknown>; seed: number };
+  log(`baseline: training the baseline CNN (loom baseline) with the final recipe, ${final.recipe.epochs} epochs`);
+  const b = await trainFinal({
+    space,
+    arch: { space: 'fmnist-net', values: { ...DEMO_BASELINE } },
+    recipe: final.recipe,
+    seed: final.seed,
+    dataset: o.dataset,
+    dataOptions: { seed: o.seed },
+    out: join(out, 'baseline'),
+    threads: availableParallelism(),
+    log: (l) => log(l.replace(/^final:/, 'baseline:')),
+  });
+  const cmp = {
+    ...result,
+    baseline: { test_acc: b.test?.accuracy ?? null, params: b.params, flops: b.flops, epochs: b.epochs, seconds: b.seconds, weights: b.weights },
+  };
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(out, 'result.json'), `${JSON.stringify(cmp, null, 2)}\n`);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(cmp)}\n`);
+    return;
+  }
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
+  process.stdout.write(
+    `baseline CNN, same recipe (${final.recipe.epochs} epochs, ${b.seconds.toFixed(0)} s): test ${pct(b.test?.accuracy)}, ${b.params.toLocaleString('en-US')} params\n` +
+      `searched model: test ${pct(result.best.test_acc)}, ${result.best.params.toLocaleString('en-US')} params (${(result.finalSeconds ?? 0).toFixed(0)} s)\n`,
+  );
 }

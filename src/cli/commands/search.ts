@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Progress, formatDuration } from '../../util/progress.js';
+import type { SearchResult } from '../../study/search.js';
 import { UsageError } from '../errors.js';
 
 /** Options of `loom search` as commander gives them. */
@@ -23,7 +24,9 @@ export interface SearchCliOptions {
   out: string;
   seed: number;
   epochs: number;
-  finalEpochs: number;
+  finalEpochs?: number;
+  finalBudget?: number;
+  inherit?: boolean;
   batchSize: number;
   lr?: number;
   channels?: number;
@@ -37,6 +40,8 @@ export interface SearchCliOptions {
   trialTimeout?: number;
   quiet?: boolean;
   json?: boolean;
+  /** Print the summary or JSON on stdout (default true). */
+  print?: boolean;
 }
 
 /** `key=value` strategy options: numbers, booleans and lists of numbers are parsed. */
@@ -65,8 +70,8 @@ function checkWritableDir(dir: string): void {
   }
 }
 
-/** `loom search`. */
-export async function search(o: SearchCliOptions): Promise<void> {
+/** `loom search`: runs the search, prints its summary (or result.json with `json`; nothing with `print: false`) and returns the result. */
+export async function search(o: SearchCliOptions): Promise<SearchResult> {
   if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
   const out = resolve(o.out);
   checkWritableDir(out);
@@ -98,6 +103,9 @@ export async function search(o: SearchCliOptions): Promise<void> {
   };
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
+  // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
+  if (o.finalEpochs !== undefined && o.finalBudget !== undefined) throw new UsageError('give --final-epochs or --final-budget, not both');
+  const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: 10, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
   const recipe = { epochs: o.epochs, batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
   const r = await runSearch({
     dataset: o.dataset,
@@ -116,7 +124,9 @@ export async function search(o: SearchCliOptions): Promise<void> {
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
     recipe,
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
-    finalRecipe: o.finalEpochs > 0 ? { ...recipe, epochs: o.finalEpochs, augment: true } : null,
+    finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs, augment: true } : null,
+    ...(final.seconds !== undefined ? { finalSeconds: final.seconds } : {}),
+    inherit: !!o.inherit,
     pruning: o.pruning !== false,
     trialTimeoutSeconds: o.trialTimeout,
     signal: abort.signal,
@@ -132,9 +142,10 @@ export async function search(o: SearchCliOptions): Promise<void> {
   process.off('SIGINT', onSig);
   process.off('SIGTERM', onSig);
   bar?.done();
+  if (o.print === false) return r;
   if (o.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
-    return;
+    return r;
   }
   const b = r.best;
   process.stdout.write(
@@ -146,6 +157,7 @@ export async function search(o: SearchCliOptions): Promise<void> {
       '',
     ].join('\n'),
   );
+  return r;
 }
 
 /** `loom study list`. */
@@ -173,7 +185,9 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
   try {
     const s = store.getStudy(name);
     if (!s) throw new UsageError(`no study '${name}' in ${store.url} (studies: ${store.listStudies().map((x) => x.name).join(', ') || 'none'})`);
-    const trials = store.trials(name).map((t) => ({
+    const all = store.trials(name);
+    const byAsk = new Map(all.map((t) => [t.attrs.ask, t.number]));
+    const trials = all.map((t) => ({
       number: t.number,
       state: t.state,
       value: t.value === null || Number.isNaN(t.value) ? null : t.value,
@@ -182,6 +196,8 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
       fidelity: t.fidelity,
       error: t.error,
       retryOf: t.attrs.retryOf ?? null,
+      /** The trial whose architecture this one's was made from (a mutation's parent). */
+      parent: t.attrs.parentAsk === undefined ? null : (byAsk.get(t.attrs.parentAsk) ?? null),
       arch: t.arch,
     }));
     if (o.json) {

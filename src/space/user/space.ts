@@ -42,9 +42,10 @@ import { type Architecture, stableStringify } from '../architecture.js';
 import { type Decision, type Value, categorical, domainSize, domainValues, inputChoice, repeat } from '../decisions.js';
 import { ArchitectureError } from '../errors.js';
 import { GraphBuilder, type NetGraph, neededNodes } from '../graph/graph.js';
+import { measureGraph } from '../graph/measure.js';
 import { type OpAttr, type OpAttrs, type Shape, getOp } from '../graph/ops.js';
 import { DecisionSpace, type NetworkOptions } from '../space.js';
-import { type AttrIr, type CellIr, type CellUseIr, type NodeIr, type OpIr, type SpaceSpec, type SpecIr, checkSpec } from './spec.js';
+import { type AttrIr, type CellIr, type CellUseIr, type NodeIr, type OpIr, type SpaceLimits, type SpaceSpec, type SpecIr, checkSpec } from './spec.js';
 
 /** Spaces with at most this many assignments have their size and unique count counted exactly. */
 export const USER_COUNT_LIMIT = 10_000;
@@ -273,6 +274,15 @@ function keepNodes(graph: NetGraph, keep: readonly number[], where: string): Net
   return g.build();
 }
 
+/** Why a network graph is over the spec's limits, or null. */
+function overLimits(graph: NetGraph, limits: Readonly<SpaceLimits>): string | null {
+  if (limits.params === undefined && limits.flops === undefined) return null;
+  const m = measureGraph(graph);
+  if (limits.params !== undefined && m.mainParams > limits.params) return `${m.mainParams.toLocaleString('en-US')} parameters, over the limit of ${limits.params.toLocaleString('en-US')}`;
+  if (limits.flops !== undefined && m.flops > limits.flops) return `${m.flops.toLocaleString('en-US')} multiply-adds, over the limit of ${limits.flops.toLocaleString('en-US')}`;
+  return null;
+}
+
 /** A user-defined search space (see the module comment). */
 export class UserSpace extends DecisionSpace {
   readonly name: string;
@@ -292,8 +302,8 @@ export class UserSpace extends DecisionSpace {
         name: 'fits',
         check: (v) => {
           try {
-            instantiate(ir, refs, v, ir.input, ir.classes, false);
-            return true;
+            const { graph } = instantiate(ir, refs, v, ir.input, ir.classes, ir.limits.params !== undefined || ir.limits.flops !== undefined);
+            return overLimits(graph, ir.limits) ?? true;
           } catch (e) {
             if (!(e instanceof ArchitectureError)) throw e;
             return e.message.startsWith(`${ir.name}: `) ? e.message.slice(ir.name.length + 2) : e.message;

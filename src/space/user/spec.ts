@@ -139,6 +139,18 @@ export interface SpaceSpec {
   output?: string;
   /** The node that outputs the logits (no head is added). */
   logits?: string;
+  /**
+   * Upper bounds on the network at the spec's input: `params` (trainable parameters, an auxiliary
+   * head excluded) and `flops` (multiply-adds of one forward pass). Architectures over a bound are
+   * not in the space (a constraint, like NNI's model-size filters).
+   */
+  limits?: SpaceLimits;
+}
+
+/** See {@link SpaceSpec.limits}. */
+export interface SpaceLimits {
+  params?: number;
+  flops?: number;
 }
 
 // ---- the checked form ------------------------------------------------------------------------
@@ -198,6 +210,7 @@ export interface SpecIr {
   readonly root: CellIr;
   /** Whether the output is the logits (no head). */
   readonly logits: boolean;
+  readonly limits: Readonly<SpaceLimits>;
 }
 
 /** Largest repeat count. */
@@ -240,7 +253,7 @@ export function checkSpec(json: unknown, where = 'space spec'): SpecIr {
     return [...v];
   };
 
-  const top = obj(json, '$', ['name', 'description', 'input', 'classes', 'choices', 'cells', 'nodes', 'output', 'logits'], ['name', 'input', 'classes', 'nodes']);
+  const top = obj(json, '$', ['name', 'description', 'input', 'classes', 'choices', 'cells', 'nodes', 'output', 'logits', 'limits'], ['name', 'input', 'classes', 'nodes']);
   if (typeof top.name !== 'string' || !SPACE_NAME_RE.test(top.name)) fail('$.name', `the space name must be letters, digits, '_', '.', '-', got ${show(top.name)}`);
   if (top.description !== undefined && typeof top.description !== 'string') fail('$.description', 'must be a string');
   const input = top.input;
@@ -432,6 +445,17 @@ export function checkSpec(json: unknown, where = 'space spec'): SpecIr {
     return { name: cellName, inputs: formals, nodes, output, at };
   };
 
+  const limits: SpaceLimits = {};
+  if (top.limits !== undefined) {
+    const l = obj(top.limits, '$.limits', ['params', 'flops']);
+    for (const k of ['params', 'flops'] as const) {
+      const v = l[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`$.limits.${k}`, `expected a positive number, got ${show(v)}`);
+      limits[k] = v as number;
+    }
+  }
+
   const root = template(top, '$', '', true);
   for (const k of Object.keys(cellDefs)) if (!cells.has(k)) fail(`$.cells.${k}`, `cell '${k}' is never used`);
   return {
@@ -442,5 +466,6 @@ export function checkSpec(json: unknown, where = 'space spec'): SpecIr {
     choices,
     root,
     logits: top.logits !== undefined,
+    limits,
   };
 }
