@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetOptions } from '../data/datasets.js';
-import { MedianPruner, metricCurve } from '../estimate/pruner.js';
+import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
 import type { Json, Store, TrialRecord } from './store.js';
@@ -51,8 +51,13 @@ export interface SearchOptions {
    * final run's threads).
    */
   finalSeconds?: number;
-  /** Median-stop trials whose best validation accuracy so far trails the median of the complete trials at the same epoch (from epoch 2). */
-  pruning?: boolean;
+  /**
+   * Early stopping of hopeless trials (default 'median'): 'median' stops a trial whose validation
+   * accuracy trails the median of the complete trials at the same epoch (from epoch 2); 'curve'
+   * extrapolates its learning curve (Domhan et al. 2015) and stops it when it is unlikely (P < 0.05)
+   * to beat the best complete trial (from 4 epochs); 'none' never stops one.
+   */
+  pruner?: 'median' | 'curve' | 'none';
   /**
    * Weight inheritance: every trial saves its weights under `OUT/weights/`, and a trial whose
    * architecture the strategy made from a parent (evolution's mutations) starts from the parent's
@@ -156,16 +161,17 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const pool = new WorkerPool(o.workers, { dataset: o.dataset, dataOptions, includeTest: false, threads }, { jobTimeoutMs: o.trialTimeoutSeconds ? o.trialTimeoutSeconds * 1000 : undefined });
       const running = new Map<number, Promise<void>>();
       const curves = new Map<number, number[]>();
-      const pruner = new MedianPruner({ warmupSteps: 2 });
+      const prunerKind = o.pruner ?? 'median';
       try {
         const launch = (t: TrialRecord) => {
           const spec = trialSpec(o, t, threads, study, out);
+          const pruner = makePruner(prunerKind, spec.fidelity?.epochs ?? spec.recipe?.epochs ?? 1);
           const job = pool.run(spec, (point) => {
             study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds } });
             const c = curves.get(t.number) ?? [];
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
-            const d = o.pruning ? medianStop(pruner, c, study, t.number) : null;
+            const d = pruner ? pruneCheck(pruner, c, study, t.number) : null;
             if (d?.prune) {
               log(`trial ${t.number}: pruned after epoch ${point.epoch}: ${d.reason}`);
               job.stop();
@@ -386,12 +392,19 @@ function finishFrom(study: Study, t: TrialRecord, worker: string, outcome: JobOu
   return study.finish(t.number, worker, { state: 'COMPLETE', value: r.valAcc, metrics });
 }
 
+/** The pruner of a trial that trains `epochs` epochs, or null for none. */
+function makePruner(kind: 'median' | 'curve' | 'none', epochs: number): Pruner | null {
+  // Median stopping (Golovin et al. 2017, as Optuna's) with a warm-up of 2 epochs, so a trial always gets past its first.
+  if (kind === 'median') return new MedianPruner({ warmupSteps: 2 });
+  if (kind === 'curve') return new CurvePruner({ finalStep: epochs, bound: 1 });
+  return null;
+}
+
 /**
- * Asks the median stopping rule ({@link MedianPruner}: Golovin et al. 2017, as Optuna's; warm-up
- * of 2 epochs so a trial always gets past its first) whether a trial whose validation accuracy
- * curve is `curve` so far should stop, against the study's COMPLETE trials.
+ * Asks `pruner` whether a trial whose validation accuracy curve is `curve` so far should stop,
+ * against the study's COMPLETE trials.
  */
-function medianStop(pruner: MedianPruner, curve: readonly number[], study: Study, self: number): { prune: boolean; reason: string } {
+function pruneCheck(pruner: Pruner, curve: readonly number[], study: Study, self: number): { prune: boolean; reason: string } {
   const history = study.store.trials(study.name, ['COMPLETE']).filter((t) => t.number !== self).map((t) => ({ state: t.state, value: t.value, curve: metricCurve(study.store.curve(study.name, t.number), 'val_acc') }));
   const current = curve.flatMap((v, step) => (v === undefined ? [] : [{ step, value: v }]));
   return pruner.decide(history, current);

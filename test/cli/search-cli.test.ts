@@ -19,6 +19,8 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--workers', '0']), /--workers <n>.*expected an integer from 1/);
   assertUsageError(loom(['search', '--space', 'nope', '--trials', '2', '--out', join(dir, 'a')]), /unknown search space 'nope'/);
   assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'magic', '--trials', '2', '--out', join(dir, 'a')]), /unknown strategy 'magic' \(known: random, /);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--pruner', 'sometimes']), /argument 'sometimes' is invalid\. Allowed choices are median, curve, none/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--final-epochs', '3', '--final-budget', '1m', '--out', join(dir, 'a')]), /give --final-epochs or --final-budget, not both/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
   assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
   const file = join(dir, 'plain-file');

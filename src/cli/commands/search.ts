@@ -37,6 +37,7 @@ export interface SearchCliOptions {
   valSize: number;
   augment?: boolean;
   pruning?: boolean;
+  pruner?: 'median' | 'curve' | 'none';
   trialTimeout?: number;
   quiet?: boolean;
   json?: boolean;
@@ -73,6 +74,7 @@ function checkWritableDir(dir: string): void {
 /** `loom search`: runs the search, prints its summary (or result.json with `json`; nothing with `print: false`) and returns the result. */
 export async function search(o: SearchCliOptions): Promise<SearchResult> {
   if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
+  if (o.finalEpochs !== undefined && o.finalBudget !== undefined) throw new UsageError('give --final-epochs or --final-budget, not both');
   const out = resolve(o.out);
   checkWritableDir(out);
   const storage = o.storage ?? `sqlite:${resolve(out, 'loom.db')}`;
@@ -104,7 +106,6 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
-  if (o.finalEpochs !== undefined && o.finalBudget !== undefined) throw new UsageError('give --final-epochs or --final-budget, not both');
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: 10, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
   const recipe = { epochs: o.epochs, batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
   const r = await runSearch({
@@ -127,7 +128,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs, augment: true } : null,
     ...(final.seconds !== undefined ? { finalSeconds: final.seconds } : {}),
     inherit: !!o.inherit,
-    pruning: o.pruning !== false,
+    pruner: o.pruning === false ? 'none' : (o.pruner ?? 'median'),
     trialTimeoutSeconds: o.trialTimeout,
     signal: abort.signal,
     onLog: log,
