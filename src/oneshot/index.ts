@@ -4,3 +4,6 @@
  * @module
  */
 export * from './supernet.js';
+export * from './search.js';
+export * from './darts.js';
+export * from './gdas.js';
