@@ -4,7 +4,8 @@
  * supernet is trained on uniformly random single paths (one architecture per batch, exactly as
  * SPOS trains: {@link trainUniformPaths}), then `samples` distinct random architectures are drawn
  * (seeded) and each is scored with the shared weights ({@link scoreWithSupernet}: batch norms
- * recalibrated for its path, validation accuracy); the best is returned. Li & Talwalkar score 1000
+ * recalibrated for its path, validation accuracy); the best is returned, and the supernet is left
+ * with batch-norm statistics recalibrated for it. Li & Talwalkar score 1000
  * samples on a GPU; the default here, 100, matches the candidates SPOS's scaled-down evolution
  * scores.
  *
@@ -16,7 +17,7 @@ import type { Architecture } from '../space/architecture.js';
 import type { SearchSpace } from '../space/space.js';
 import { Rng } from '../util/rng.js';
 import type { OneShotData, OneShotOptions } from './search.js';
-import { type ScoreOptions, type ScoredArch, type SupernetSearchResult, scoreArch, scoreOptionsOf, splitBudget, trainUniformPaths } from './spos.js';
+import { type ScoreOptions, type ScoredArch, type SupernetSearchResult, calibrateFor, scoreArch, scoreOptionsOf, splitBudget, trainUniformPaths } from './spos.js';
 import { type Supernet, SupernetError } from './supernet.js';
 
 /** Options of {@link randomWsSearch}. */
@@ -80,6 +81,7 @@ export async function randomWsSearch(supernet: Supernet, data: OneShotData, opti
     }
   }
   const best = top as ScoredArch;
+  calibrateFor(supernet, best.arch, data, score);
   const end = performance.now();
   return {
     arch: best.arch,

@@ -25,7 +25,8 @@
  * mutation (a random parent, each decision redrawn uniformly with probability `mutationProb`,
  * 0.1 as in the paper), rejecting architectures already scored. SPOS's defaults are a population
  * of 50, top 10, 20 generations (1000 candidates) on ImageNet; the defaults here (20, 5, 5) fit a
- * CPU. The result is the best architecture scored.
+ * CPU. The result is the best architecture scored; the supernet is left with batch-norm
+ * statistics recalibrated for it ({@link calibrateFor}).
  *
  * **Budget.** `budgetSeconds` bounds the whole method: training stops when
  * `(1 - searchShare)` of it has passed (default share 0.2), the search when all of it has; at
@@ -172,6 +173,25 @@ function checkScoreOptions(o: ScoreOptions): void {
 }
 
 /**
+ * Re-estimates the supernet's batch-norm statistics for `arch`'s path (as {@link scoreWithSupernet}
+ * does before evaluating), and leaves the supernet's forward mode and training flag as they were.
+ * A train-then-search method ends with this for the architecture it returns, so that the supernet
+ * (and {@link Supernet.subnet}) hold statistics fit for it.
+ */
+export function calibrateFor(supernet: Supernet, arch: Architecture, data: OneShotData, o: ScoreOptions = {}): void {
+  checkScoreOptions(o);
+  if (!data?.train) throw new SupernetError('batch-norm calibration needs data.train');
+  const mode = supernet.mode;
+  supernet.setPath(arch);
+  try {
+    const calib = new DataLoader([data.train.images, data.train.labels], { batchSize: o.batchSize ?? 128, seed: o.seed ?? 0, device: o.device });
+    recalibrateBatchNorm(supernet, calib, o.calibBatches ?? 8);
+  } finally {
+    supernet.setMode(mode);
+  }
+}
+
+/**
  * Scores `arch` with the supernet's shared weights (see the module comment): its path, batch-norm
  * statistics recalibrated on `calibBatches` training batches, validation accuracy and loss in
  * eval mode. The supernet's forward mode and training flag are put back afterwards; its batch
@@ -184,10 +204,9 @@ export function scoreWithSupernet(supernet: Supernet, arch: Architecture, data: 
   const batchSize = o.batchSize ?? 128;
   const mode = supernet.mode;
   const wasTraining = supernet.training;
-  supernet.setPath(arch);
   try {
-    const calib = new DataLoader([data.train.images, data.train.labels], { batchSize, seed: o.seed ?? 0, device: o.device });
-    recalibrateBatchNorm(supernet, calib, o.calibBatches ?? 8);
+    calibrateFor(supernet, arch, data, o);
+    supernet.setPath(arch);
     supernet.eval();
     const val = new DataLoader([data.val.images, data.val.labels], { batchSize, shuffle: false, device: o.device });
     const limit = o.evalBatches ?? Number.POSITIVE_INFINITY;
@@ -415,6 +434,7 @@ export async function sposSearch(supernet: Supernet, data: OneShotData, options:
   const evolved = await evolveWithSupernet(supernet, data, evo, { signal: options.signal, deadline, onGeneration: options.onGeneration });
   const candidates = evolved.candidates;
   const top = candidates[0];
+  calibrateFor(supernet, top.arch, data, evo);
   const end = performance.now();
   return {
     arch: top.arch,

@@ -5,7 +5,7 @@ import { type Tensor, memory, type nn, noGrad, setNumThreads, tidy } from '../..
 import type { OneShotData } from '../../src/oneshot/search.js';
 import { evolveWithSupernet, mutateDecisions, scoreWithSupernet, sposSearch, uniformPathMethod } from '../../src/oneshot/spos.js';
 import { Supernet, SupernetError } from '../../src/oneshot/supernet.js';
-import { NB201_OPS, darts, nb201 } from '../../src/space/index.js';
+import { NB201_EDGES, NB201_OPS, darts, nb201 } from '../../src/space/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { TINY_DARTS, TINY_NB201, freeData, skipNoData, tinyFashion } from './tiny-data.js';
 
@@ -137,6 +137,14 @@ test('SPOS end to end on NB201: uniform-path training, then evolution over recal
   // Trained weights tell architectures apart, and the best beats chance (10 classes).
   assert.ok(r.candidates[0].accuracy > 0.2, `best supernet accuracy ${r.candidates[0].accuracy}`);
   assert.ok(r.candidates[0].accuracy > r.candidates[r.candidates.length - 1].accuracy);
+  // The supernet is left calibrated for the winner: the batch norms of its conv ops saw the 2 calibration batches, the others none.
+  const ops = nb201.ops(r.arch);
+  for (const [e, [to, from]] of NB201_EDGES.entries()) {
+    for (const op of ['nor_conv_1x1', 'nor_conv_3x3']) {
+      const bn = s.getSubmodule(`cells.0.edges.${to}_${from}.ops.${op}.op.2`) as nn.BatchNorm2d;
+      assert.equal(bn.numBatchesTracked, ops[e] === op ? 2 : 0, `edge ${to}<-${from} ${op}`);
+    }
+  }
   assert.ok(r.trainSeconds > 0 && r.searchSeconds > 0 && r.seconds >= r.trainSeconds + r.searchSeconds - 0.05);
   s.dispose();
   assert.equal(memory().liveTensors, live);
