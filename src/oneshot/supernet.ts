@@ -18,7 +18,7 @@
  *   every earlier node: 14 mixed edges of 8 ops per cell), the cell output the concatenation of
  *   nodes 2..5, cells N//3 and 2N//3 reducing, `classifier`. Defaults C=16, N=8 (DARTS's search
  *   settings). As in DARTS's search code, pooling candidates are followed by a batch norm
- *   (`<op>_bn`), and with `affine: false` (the default, as DARTS searches) the batch norms of the
+ *   (`<op>_bn`; `poolBN: false` leaves it out), and with `affine: false` (the default, as DARTS searches) the batch norms of the
  *   candidates and preprocessing keep their scale 1 and shift 0 and are not trained.
  *
  * **Sub-networks** ({@link Supernet.subnet}): the stand-alone network of an architecture
@@ -82,6 +82,11 @@ export interface SupernetOptions extends NetworkOptions {
    * Default false, as DARTS and GDAS search (their scale stays 1 and shift 0: `affine=False`).
    */
   affine?: boolean;
+  /**
+   * DARTS space: follow each pooling candidate with a batch norm, as DARTS's search code does
+   * (default true). Without it, a path computes exactly what its stand-alone sub-network does.
+   */
+  poolBN?: boolean;
   /** Seed of the weights' and alphas' initialisation (libtorch's generator); default: whatever it is now. */
   seed?: number;
 }
@@ -418,7 +423,7 @@ export class Supernet extends nn.Module {
           else {
             nodes.push(cellOpBuilder(g, op, x, c, stride, op));
             // DARTS's MixedOp follows pooling with a batch norm (affine=False).
-            if (op.includes('pool')) nodes.push(g.add('bn', nodes[0], {}, `${op}_bn`));
+            if (op.includes('pool') && o.poolBN !== false) nodes.push(g.add('bn', nodes[0], {}, `${op}_bn`));
           }
           for (const n of nodes) nonAffine.add(n);
           return { nodes, out: nodes[nodes.length - 1] };

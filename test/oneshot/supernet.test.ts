@@ -228,6 +228,53 @@ test('forward modes: softmax, the DARTS- auxiliary skip, and GDAS hard sampling 
   s.dispose();
 });
 
+test('DARTS with pooling: a path equals its sub-network without the pooling batch norms (poolBN: false)', () => {
+  manualSeed(5);
+  const s = new Supernet('darts', { ...DA, poolBN: false });
+  const x = randn([2, ...INPUT]);
+  const arch = darts.parse(
+    "Genotype(normal=[('max_pool_3x3', 0), ('avg_pool_3x3', 1), ('skip_connect', 0), ('max_pool_3x3', 2), ('sep_conv_3x3', 1), ('avg_pool_3x3', 3), ('skip_connect', 2), ('dil_conv_5x5', 4)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('avg_pool_3x3', 1), ('skip_connect', 0), ('sep_conv_5x5', 2), ('avg_pool_3x3', 2), ('dil_conv_3x3', 3), ('max_pool_3x3', 1), ('skip_connect', 4)], reduce_concat=[2, 3, 4, 5])",
+  );
+  tidy(() => F.crossEntropy(s.call(x), labels(2)).backward());
+  s.eval();
+  const net = s.subnet(arch).eval();
+  tidy(() => assert.ok(s.setPath(arch).call(x).sub(net.call(x)).abs().max().item() < 1e-5));
+  assert.ok(![...s.namedModules()].some(([n]) => n.endsWith('_bn')));
+  net.dispose();
+  x.dispose();
+  s.dispose();
+});
+
+test('GDAS computes only the sampled op of each edge', () => {
+  const s = new Supernet('nb201', NB);
+  const calls = new Map<string, number>();
+  const hooks = s.mixedEdges.flatMap((m) =>
+    s.ops.map((op) => {
+      const name = `${m.name}.ops.${op}`;
+      const mod = [...s.namedModules()].find(([n]) => n === name)?.[1];
+      return mod?.registerForwardHook(() => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+      });
+    }),
+  );
+  const x = randn([2, ...INPUT]);
+  tidy(() => s.setMode({ kind: 'gumbel', tau: 2 }).call(x));
+  const sample = s.lastSample as number[][];
+  for (const m of s.mixedEdges) {
+    for (const [k, op] of s.ops.entries()) {
+      const n = calls.get(`${m.name}.ops.${op}`) ?? 0;
+      if (op.startsWith('nor_conv')) assert.equal(n, sample[0][m.edge] === k ? 1 : 0, `${m.name} ${op}`);
+    }
+  }
+  // And softmax runs every candidate.
+  calls.clear();
+  tidy(() => s.setMode({ kind: 'softmax' }).call(x));
+  assert.equal([...calls.values()].filter((v) => v === 1).length, 2 * s.mixedEdges.length);
+  for (const h of hooks) h?.remove();
+  x.dispose();
+  s.dispose();
+});
+
 test('DARTS paths: edges off are skipped; a node with no edge on is refused', () => {
   const s = new Supernet('darts', DA);
   const x = randn([2, ...INPUT]);
