@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf } from './errors.js';
 import { durationArg, intArg, positiveNumberArg, shapeArg } from './options.js';
 import { packageFile, packageInfo } from './package-info.js';
+import { ONESHOT_METHODS } from './commands/oneshot.js';
 
 /** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
 function buildProgram(): Command {
@@ -204,6 +205,34 @@ function buildProgram(): Command {
     .action(async (opts) => {
       const { search } = await import('./commands/search.js');
       await search({ ...opts, space: opts.space ?? packageFile('examples/spaces/fmnist-net.json') });
+    });
+
+  program
+    .command('oneshot')
+    .description('one-shot search with weight sharing on a cell space\'s supernet (DARTS, GDAS, ...), then the derived architecture retrained and tested')
+    .addOption(new Option('--method <name>', 'darts (first order), darts2 (second order), gdas').choices([...ONESHOT_METHODS]).makeOptionMandatory())
+    .option('--space <name>', 'cell space: nb201 or darts', 'nb201')
+    .option('-d, --dataset <name|path>', 'data set (as for search)', 'fashion-mnist')
+    .option('-e, --epochs <n>', 'search epochs', intArg(1), 10)
+    .option('--budget <duration>', 'stop the search after this long (e.g. 30m)', durationArg)
+    .option('--channels <c>', 'supernet width (reduced for a CPU: nb201 default 16, darts 16)', intArg(1))
+    .option('--cells <n>', 'cells per stage (nb201) or cells (darts)', intArg(1))
+    .option('-b, --batch-size <n>', 'largest mini-batch (lowered to what fits in memory)', intArg(1), 64)
+    .option('--lr <rate>', 'weights\' learning rate (default 0.025)', positiveNumberArg)
+    .addOption(new Option('--remedy <name>', 'against DARTS\'s collapse to skip connections: darts- (an auxiliary skip, decayed)').choices(['none', 'darts-']))
+    .option('--train-limit <n>', 'use only the first N training images', intArg(1))
+    .option('-s, --seed <n>', 'random seed', intArg(0), 0)
+    .option('-t, --threads <n>', 'intra-op threads (default: all cores)', intArg(1, 4096))
+    .option('-o, --out <dir>', 'output folder: result.json, arch.txt, model.safetensors', 'loom-oneshot')
+    .option('--no-retrain', 'skip retraining the derived architecture')
+    .option('--retrain-epochs <n>', 'epochs of the stand-alone retraining', intArg(1), 10)
+    .option('--final-channels <c>', 'width of the retrained network (default: --channels)', intArg(1))
+    .option('--final-cells <n>', 'cells of the retrained network (default: --cells)', intArg(1))
+    .option('-q, --quiet', 'no log lines on stderr')
+    .option('--json', 'print result.json on stdout')
+    .action(async (opts) => {
+      const { oneshot } = await import('./commands/oneshot.js');
+      await oneshot(opts);
     });
 
   const study = program.command('study').description('studies in a store: list them, show one');

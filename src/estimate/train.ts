@@ -243,22 +243,49 @@ export function evaluateClassifier(
   set: LabelledSet,
   opts: { batchSize?: number; device?: Device } = {},
 ): EvalResult {
+  const steps = evaluationSteps(model, set, opts);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return r.value;
+}
+
+/**
+ * {@link evaluateClassifier} that yields to the event loop between batches, so that a process
+ * stays responsive (a worker keeps sending its heartbeat) while it evaluates a large set.
+ */
+export async function evaluateClassifierAsync(
+  model: TrainableModel & { training?: boolean },
+  set: LabelledSet,
+  opts: { batchSize?: number; device?: Device } = {},
+): Promise<EvalResult> {
+  const steps = evaluationSteps(model, set, opts);
+  let r = steps.next();
+  while (!r.done) {
+    await new Promise((res) => setImmediate(res));
+    r = steps.next();
+  }
+  return r.value;
+}
+
+/** The evaluation, one batch per step. */
+function* evaluationSteps(model: TrainableModel & { training?: boolean }, set: LabelledSet, opts: { batchSize?: number; device?: Device }): Generator<void, EvalResult> {
   const wasTraining = model.training ?? true;
   model.eval();
   try {
     const loader = new DataLoader([set.images, set.labels], { batchSize: opts.batchSize ?? 1000, shuffle: false, device: opts.device });
     let lossSum = 0;
     let correct = 0;
-    noGrad(() => {
-      for (const [x, y] of loader) {
-        const [l, c] = tidy(() => {
+    for (const [x, y] of loader) {
+      const [l, c] = noGrad(() =>
+        tidy(() => {
           const logits = model.call(x) as Tensor;
           return [F.crossEntropy(logits, y, { reduction: 'sum' }).item(), logits.argmax(1).eq(y).sum().item()];
-        });
-        lossSum += l;
-        correct += c;
-      }
-    });
+        }),
+      );
+      lossSum += l;
+      correct += c;
+      yield;
+    }
     const total = loader.size;
     return { loss: lossSum / total, accuracy: correct / total, correct, total };
   } finally {
@@ -351,7 +378,7 @@ export async function trainClassifier(
           break;
         }
       }
-      const val = data.val ? evaluateClassifier(model, data.val, evalOpts) : undefined;
+      const val = data.val ? await evaluateClassifierAsync(model, data.val, evalOpts) : undefined;
       const result: EpochResult = {
         epoch,
         epochs: recipe.epochs,
@@ -365,7 +392,7 @@ export async function trainClassifier(
       results.push(result);
       if (hooks.onEpoch?.(result) === 'stop') stopped = true;
     }
-    const test = data.test ? evaluateClassifier(model, data.test, evalOpts) : undefined;
+    const test = data.test ? await evaluateClassifierAsync(model, data.test, evalOpts) : undefined;
     return { epochs: results, ...(test ? { test } : {}), seconds: (performance.now() - t0) / 1000, stopped };
   } finally {
     opt.dispose();

@@ -11,8 +11,8 @@
  */
 import { loadDataset } from '../data/datasets.js';
 import { buildNetwork } from '../space/networks/index.js';
-import { loadSafetensors, setNumThreads, tidy, dispose } from '../engine/index.js';
-import { evaluateClassifier } from '../estimate/train.js';
+import { dispose, loadSafetensors, setNumThreads } from '../engine/index.js';
+import { evaluateClassifierAsync } from '../estimate/train.js';
 import { type TrialSpec, trainArchitecture } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
 import type { WorkerInit } from './pool.js';
@@ -63,7 +63,7 @@ async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnTyp
       const weights = loadSafetensors(spec.saveTo);
       net.loadStateDict(weights);
       dispose([...weights.values()]);
-      test = tidy(() => evaluateClassifier(net, data.test as NonNullable<typeof data.test>));
+      test = await evaluateClassifierAsync(net, data.test as NonNullable<typeof data.test>);
       net.dispose();
     }
     if (monitor) dispose([monitor.images, monitor.labels]);
