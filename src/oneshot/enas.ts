@@ -8,18 +8,20 @@
  * an autoregressive LSTM (hidden 64, as ENAS) emitting one softmax per decision of the space (each
  * NB201 edge's op; each DARTS node's pair of inputs and its two ops), with the embedding of each
  * choice fed to the next step; REINFORCE with a moving-average baseline and an entropy bonus, one
- * Adam step per `controllerBatch` rewards. Defaults are ENAS's micro (cell) search: Adam lr 3.5e-3,
- * baseline decay 0.99, entropy weight 1e-4, 10 samples aggregated per update. (ENAS's controller
- * also divides its logits by a temperature of 5 and squashes them with 2.5 tanh; Loom's does not.)
+ * Adam step per `controllerBatch` rewards. Defaults are those of ENAS's micro (cell) search script:
+ * Adam lr 3.5e-3, baseline decay 0.99, entropy weight 1e-4, 10 samples aggregated per update.
+ * (ENAS's controller also bounds its logits, `1.1 tanh(l)`, and its op logits more tightly, with
+ * the constant divided by 2.5; Loom's controller does not.)
  *
  * **Training**, on the shared skeleton (`search.ts`): each step first trains the weights on a
  * training batch through the path of a fresh controller sample (SGD with momentum, cosine
  * schedule, as every method here), then samples another architecture, computes its reward, the
  * accuracy of the shared weights on one validation batch (no gradient; batch norms use the batch's
  * statistics, as ENAS computes its rewards in training mode), and gives it to the controller. ENAS
- * alternates whole phases (a pass over the training data for the weights, then a fixed number of
- * controller steps); alternating step by step keeps its ratio of about one controller sample per
- * weight step while letting both improve within the few epochs a CPU affords.
+ * alternates whole phases (a pass over the training data for the weights, then 30 controller
+ * updates of 10 samples in its micro search, about one sample per weight step on CIFAR-10);
+ * alternating step by step keeps that ratio while letting both improve within the few epochs a
+ * CPU affords.
  *
  * **Derivation**, as ENAS: `deriveSamples` architectures (default 10) are sampled from the trained
  * controller and each is scored by its reward on one fixed validation batch; the best is the

@@ -5,9 +5,9 @@
  * SPOS trains: {@link trainUniformPaths}), then `samples` distinct random architectures are drawn
  * (seeded) and each is scored with the shared weights ({@link scoreWithSupernet}: batch norms
  * recalibrated for its path, validation accuracy); the best is returned, and the supernet is left
- * with batch-norm statistics recalibrated for it. Li & Talwalkar score 1000
- * samples on a GPU; the default here, 100, matches the candidates SPOS's scaled-down evolution
- * scores.
+ * with batch-norm statistics recalibrated for it. The default of 100 samples matches the most
+ * candidates SPOS's scaled-down evolution scores (population 20 over 5 generations), so the two
+ * compare at equal search cost; a GPU affords many more.
  *
  * `budgetSeconds` bounds the whole method as in SPOS: training gets `(1 - searchShare)` of it
  * (default share 0.2), sampling stops when all of it has passed (after at least one candidate).
