@@ -652,7 +652,7 @@ export class Supernet extends nn.Module {
         });
         pick = probs.map((p) => (p.toArray() as number[][]).map(argmax));
         hard = probs.map((p, t) => {
-          const oneHot = temp(noGrad(() => tidy(() => F.oneHot(engine.tensor((pick as Choice)[t], { dtype: 'int64' }), K).to(p.dtype))));
+          const oneHot = temp(noGrad(() => tidy(() => F.oneHot(engine.tensor((pick as Choice)[t], { dtype: 'int64', device: p.device }), K).to({ dtype: p.dtype }))));
           return temp(temp(oneHot.sub(temp(p.detach()))).add(p));
         });
         this.lastSample = pick.map((r) => [...r]);
