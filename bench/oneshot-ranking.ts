@@ -7,8 +7,9 @@
  * by the supernet (`scoreWithSupernet`: the architecture's path, batch-norm statistics
  * recalibrated on `--calib-batches` training batches, validation accuracy) and by training each
  * stand-alone from scratch at the same size (`trainArchitecture`, `--standalone-epochs`). The
- * summary gives Kendall's tau (tau-b) and Spearman's rho between the two accuracies, and where the
- * supernet's favourite ranks stand-alone.
+ * summary gives Kendall's tau (tau-b) and Spearman's rho between the two accuracies, where the
+ * supernet's favourite ranks stand-alone, and, as a training-free reference, the tau of the
+ * parameter count against the stand-alone accuracy.
  *
  * Data: Fashion-MNIST (Debian's `dataset-fashion-mnist`, or `$LOOM_FASHION_MNIST`): the first
  * `--train` + `--val` training images, `--val` of them held out (seeded) for validation; both
@@ -154,6 +155,7 @@ try {
   const archs = sampleDistinct(archCount, new Rng(seed).fork(0x7a9));
   const superAcc: number[] = [];
   const aloneAcc: number[] = [];
+  const params: number[] = [];
   let scoreSeconds = 0;
   let aloneSeconds = 0;
   let failed = 0;
@@ -167,6 +169,7 @@ try {
     if (r.status === 'ok') {
       superAcc.push(s.accuracy);
       aloneAcc.push(r.valAcc);
+      params.push(r.params);
     } else failed++;
     console.log(
       JSON.stringify({
@@ -209,6 +212,8 @@ try {
       failed,
       kendallTau: n >= 2 ? round(kendallTau(superAcc, aloneAcc)) : null,
       spearman: n >= 2 ? round(spearman(superAcc, aloneAcc)) : null,
+      // A training-free reference: how well the parameter count alone ranks the same architectures.
+      paramsKendallTau: n >= 2 ? round(kendallTau(params, aloneAcc)) : null,
       meanSupernetAcc: n ? round(mean(superAcc)) : null,
       meanStandaloneAcc: n ? round(mean(aloneAcc)) : null,
       supernetBestStandaloneRank: n ? rankIn(aloneAcc, bestSuper) : null,

@@ -76,7 +76,7 @@ test('ENAS end to end on NB201: shared weights on sampled paths, controller on v
   assert.equal(memory().liveTensors, live);
 });
 
-test('ENAS stops on a budget and on an aborted signal', { skip: skipNoData }, async () => {
+test('ENAS stops on an aborted signal, and on a budget (DARTS space)', { skip: skipNoData }, async () => {
   const d = data as OneShotData;
   const s = new Supernet('nb201', { ...TINY_NB201, seed: 0 });
   const ac = new AbortController();
@@ -84,9 +84,14 @@ test('ENAS stops on a budget and on an aborted signal', { skip: skipNoData }, as
   const r = await enasSearch(s, d, { epochs: 20, batchSize: 64, signal: ac.signal, deriveSamples: 2 });
   assert.equal(r.stopped, true);
   assert.equal(r.history.length, 1, 'stops after the first step');
-  const b = await enasSearch(s, d, { epochs: 200, batchSize: 64, budgetSeconds: 1, deriveSamples: 2 });
-  assert.equal(b.stopped, true);
-  assert.ok(b.history.length < 200);
-  assert.equal(nb201.format(b.arch), b.text);
   s.dispose();
+  // The DARTS space: the controller picks each node's two inputs and two ops; the budget ends it.
+  const sd = new Supernet('darts', { ...TINY_DARTS, seed: 0 });
+  const b = await enasSearch(sd, d, { epochs: 200, batchSize: 64, budgetSeconds: 1.5, deriveSamples: 2 });
+  assert.equal(b.stopped, true);
+  assert.ok(b.history.length >= 1 && b.history.length < 200);
+  assert.equal(b.arch.space, 'darts');
+  assert.equal(darts.format(darts.parse(b.text)), b.text);
+  assert.equal(darts.format(darts.parse(b.history[0].arch)), b.history[0].arch);
+  sd.dispose();
 });
