@@ -25,7 +25,8 @@
  *
  * **Derivation**, as ENAS: `deriveSamples` architectures (default 10) are sampled from the trained
  * controller and each is scored by its reward on one fixed validation batch; the best is the
- * result. The same happens at the end of each epoch for the progress report (`arch`, and
+ * result, and the supernet's batch norms are recalibrated for it (`calibrateFor`, as SPOS scores).
+ * The same derivation runs at the end of each epoch for the progress report (`arch`, and
  * `extra.reward`, its reward). `alphas` in the result is `[]`: ENAS has none.
  * @module
  */
@@ -36,6 +37,7 @@ import type { SearchSpace } from '../space/space.js';
 import { Reinforce, reinforceFactory } from '../strategy/reinforce.js';
 import { resolveOptions } from '../strategy/strategy.js';
 import { type Batch, type OneShotData, type OneShotMethod, type OneShotOptions, type OneShotResult, correctOf, runOneShot, supernetLoss } from './search.js';
+import { calibrateFor } from './spos.js';
 import { type Supernet, SupernetError } from './supernet.js';
 
 /** Options of {@link enasSearch}. */
@@ -163,5 +165,7 @@ export async function enasSearch(supernet: Supernet, data: OneShotData, options:
     },
   });
   const derived = derive();
+  // The rewards ran in training mode, so the running statistics are a mixture of paths: fit them to the result.
+  calibrateFor(supernet, derived[0].arch, data, { batchSize: 128, seed: options.seed ?? 0, ...(options.device ? { device: options.device } : {}) });
   return { ...r, arch: derived[0].arch, text: derived[0].text, alphas: [], derived };
 }

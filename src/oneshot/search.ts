@@ -133,6 +133,12 @@ export interface OneShotMethod {
   archGradient?(ctx: StepContext, train: Batch, val: Batch): { loss: number; correct: number };
   /** Values to report with each epoch (e.g. `tau`). */
   report?(ctx: StepContext): Record<string, number>;
+  /**
+   * The architecture the search has found so far (per epoch and at the end); default the
+   * supernet's {@link Supernet.derive} from the alphas. Methods without alphas (SPOS, random
+   * search with weight sharing) supply their own.
+   */
+  derive?(supernet: Supernet): Architecture;
 }
 
 /** Cross-entropy of the supernet (in its current mode) on a batch, and the logits. */
@@ -221,6 +227,7 @@ export async function runOneShot(supernet: Supernet, data: OneShotData, method: 
     }
     return r.value as unknown as Batch;
   };
+  const derive = (): Architecture => (method.derive ? method.derive(supernet) : supernet.derive());
   const ctxAt = (epoch: number): StepContext => ({ supernet, epoch, epochs: options.epochs, step, steps, weightOpt, options });
   try {
     supernet.train(true);
@@ -287,14 +294,14 @@ export async function runOneShot(supernet: Supernet, data: OneShotData, method: 
         lr,
         seconds: (performance.now() - te) / 1000,
         liveTensors: memory().liveTensors,
-        arch: supernet.deriveText(),
+        arch: supernet.searchSpace.format(derive()),
         opWeights: supernet.opWeights(),
         extra: method.report?.(ctxAt(epoch)) ?? {},
       };
       history.push(e);
       if (options.onEpoch?.(e) === 'stop') stopped = true;
     }
-    const arch = supernet.derive();
+    const arch = derive();
     return { arch, text: supernet.searchSpace.format(arch), history, seconds: (performance.now() - t0) / 1000, stopped, alphas: supernet.alphaValues() };
   } finally {
     // An unfinished validation epoch frees its batch.

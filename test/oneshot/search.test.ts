@@ -7,9 +7,10 @@ import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { dispose, memory, setNumThreads } from '../../src/engine/index.js';
 import { dartsSearch } from '../../src/oneshot/darts.js';
 import { gdasSearch, gdasTau } from '../../src/oneshot/gdas.js';
-import type { OneShotResult } from '../../src/oneshot/search.js';
+import { type OneShotResult, runOneShot } from '../../src/oneshot/search.js';
 import { Supernet, type SupernetOptions } from '../../src/oneshot/supernet.js';
 import { darts, nb201 } from '../../src/space/index.js';
+import { Rng } from '../../src/util/rng.js';
 
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
@@ -118,4 +119,37 @@ test('stopping: onEpoch returning stop, an abort signal, a time budget; bad opti
   await assert.rejects(dartsSearch(s, d, { epochs: 1, remedy: 'pc' as never }), /unknown DARTS remedy 'pc'/);
   await assert.rejects(gdasSearch(s, d, { epochs: 1, tauMin: 20 }), /tauMin <= tauMax/);
   s.dispose();
+});
+
+test('the skeleton runs a method without alphas: uniform single-path weight training (as SPOS) with its own derive', { skip }, async () => {
+  const base = memory().liveTensors;
+  const s = new Supernet('nb201', NB);
+  const alphas = s.alphaValues();
+  const rng = new Rng(7);
+  const picked: string[] = [];
+  const fixed = nb201.parse('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|');
+  const r = await runOneShot(
+    s,
+    { train: data.train, val: data.val as Dataset['train'] },
+    {
+      name: 'uniform-path',
+      order: 'weights-first',
+      weightMode: () => {
+        const a = nb201.sample(rng);
+        picked.push(nb201.format(a));
+        return { kind: 'path', choice: s.choiceOf(a) };
+      },
+      derive: () => fixed,
+    },
+    { epochs: 2, batchSize: 32 },
+  );
+  assert.equal(picked.length, 8, 'one path per step');
+  assert.ok(new Set(picked).size > 1);
+  assert.deepEqual(s.alphaValues(), alphas, 'no architecture step, the alphas stay');
+  assert.equal(r.history[0].valLoss, undefined);
+  assert.equal(r.text, nb201.format(fixed));
+  assert.equal(r.history[1].arch, r.text);
+  assert.ok(r.history[1].trainLoss < r.history[0].trainLoss + 0.5);
+  s.dispose();
+  assert.equal(memory().liveTensors, base);
 });
