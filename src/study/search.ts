@@ -198,6 +198,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           if (running.size === 0) break;
           const tick = new Promise<void>((res) => setTimeout(res, 1000));
           await Promise.race([...running.values(), tick]);
+          if (o.signal?.aborted) break; // interrupted: the running trials are failed as killed (and retried on resume)
           if (!budgetLeft() && o.budget.seconds !== undefined && elapsed() > o.budget.seconds * 1.25 + 30) break; // overran: stop waiting
           progress(running.size);
         }

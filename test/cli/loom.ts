@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The CLI's entry script (for tests that spawn it themselves). */
+export const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** What a run of the CLI gave. */
 export interface LoomRun {

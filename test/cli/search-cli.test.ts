@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
-import { assertUsageError, loom } from './loom.js';
+import { assertUsageError, cli, loom } from './loom.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loom-search-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -101,4 +102,35 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   assert.equal(recipe.epochs, Number(m[1]));
   assert.ok(recipe.epochs >= 1 && Math.abs(recipe.epochs * Number(m[2]) - 30) <= Number(m[2]) + 0.5, `${recipe.epochs} epochs of ${m[2]} s`);
   assert.ok(res.best.test_acc > 0.1, `test accuracy ${res.best.test_acc}`);
+});
+
+test('loom search: Ctrl-C stops at once (the running trial is failed as killed), and the same command resumes it', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, async () => {
+  const out = join(dir, 'interrupt');
+  const args = [cli, 'search', ...TINY, '--strategy', 'random', '--epochs', '3', '--final-epochs', '0', '--out', out, '--study', 'int'];
+  const p = spawn(process.execPath, [...args, '--trials', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  p.stderr.setEncoding('utf8');
+  const firstDone = new Promise<void>((res) =>
+    p.stderr.on('data', (d: string) => {
+      err += d;
+      if (/trial 0: COMPLETE/.test(err)) res();
+    }),
+  );
+  const exited = new Promise<number | null>((res) => p.on('exit', (code) => res(code)));
+  await Promise.race([firstDone, exited]);
+  const t0 = Date.now();
+  p.kill('SIGINT');
+  await exited;
+  const stopSeconds = (Date.now() - t0) / 1000;
+  assert.match(err, /interrupted: stopping/);
+  assert.ok(stopSeconds < 20, `stopped ${stopSeconds} s after Ctrl-C (a trial takes longer: it was not waited for)`);
+  // The same command (with a budget it can finish) resumes: the killed trial is retried, nothing is left RUNNING.
+  const again = loom([...args.slice(1), '--trials', '3', '--json'], 300_000);
+  assert.equal(again.code, 0, again.stderr);
+  const res = JSON.parse(again.stdout);
+  assert.equal(res.resumed, true);
+  assert.equal(res.trials.complete, 3);
+  const show = JSON.parse(loom(['study', 'show', 'int', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
+  assert.ok(show.trials.every((t: { state: string }) => t.state !== 'RUNNING' && t.state !== 'WAITING'));
+  assert.ok(show.trials.some((t: { error: string | null }) => /worker killed/.test(t.error ?? '')), 'the interrupted trial was failed as killed');
 });
