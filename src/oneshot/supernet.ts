@@ -589,7 +589,8 @@ export class Supernet extends nn.Module {
 
   /**
    * The stand-alone network of `arch` (its space's graph, compiled, with this supernet's network
-   * options) with the supernet's weights copied in (see the module comment for the names).
+   * options) with the supernet's weights copied in (see the module comment for the names), as a
+   * new float32 module on the CPU (move it with `.to()`); later training of either leaves the other alone.
    */
   subnet(arch: Architecture): GraphNetwork {
     if (arch.space !== this.space) throw new SupernetError(`a ${this.space} supernet cannot hand out an architecture of space '${arch.space}'`);
