@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { memory, setNumThreads } from '../../src/engine/index.js';
+import { memory, type nn, setNumThreads } from '../../src/engine/index.js';
 import { enasController, enasSearch } from '../../src/oneshot/enas.js';
 import type { OneShotData } from '../../src/oneshot/search.js';
 import { Supernet, SupernetError } from '../../src/oneshot/supernet.js';
@@ -70,6 +70,8 @@ test('ENAS end to end on NB201: shared weights on sampled paths, controller on v
   assert.equal(r.derived[0].text, r.text);
   for (let i = 1; i < r.derived.length; i++) assert.ok(r.derived[i - 1].reward >= r.derived[i].reward);
   assert.deepEqual(r.alphas, []);
+  // The batch norms are left calibrated for the result: the stem's saw the 3 calibration batches (384 images at 128) and nothing after.
+  assert.equal((s.getSubmodule('stem.1') as nn.BatchNorm2d).numBatchesTracked, 3);
   // Shared weights trained on paths beat chance on validation batches.
   assert.ok(r.derived[0].reward > 0.2, `best reward ${r.derived[0].reward}`);
   s.dispose();
