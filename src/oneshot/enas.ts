@@ -13,15 +13,19 @@
  * (ENAS's controller also bounds its logits, `1.1 tanh(l)`, and its op logits more tightly, with
  * the constant divided by 2.5; Loom's controller does not.)
  *
- * **Training**, on the shared skeleton (`search.ts`): each step first trains the weights on a
- * training batch through the path of a fresh controller sample (SGD with momentum, cosine
- * schedule, as every method here), then samples another architecture, computes its reward, the
- * accuracy of the shared weights on one validation batch (no gradient; batch norms use the batch's
- * statistics, as ENAS computes its rewards in training mode), and gives it to the controller. ENAS
- * alternates whole phases (a pass over the training data for the weights, then 30 controller
- * updates of 10 samples in its micro search, about one sample per weight step on CIFAR-10);
- * alternating step by step keeps that ratio while letting both improve within the few epochs a
- * CPU affords.
+ * **Training**, on the shared skeleton (`search.ts`), in ENAS's two alternating phases
+ * (`schedule: 'phases'`, the default): each epoch first trains the shared weights for a pass over
+ * the training data, every batch through the path of a fresh controller sample (SGD with momentum,
+ * cosine schedule, as every method here); then the controller is trained for `controllerSteps`
+ * updates of `controllerBatch` samples, each sample rewarded with the accuracy of the shared
+ * weights on a fresh validation batch (no gradient; batch norms use the batch's statistics, as
+ * ENAS computes its rewards in training mode). By default there are about as many controller
+ * samples as weight steps per epoch, as in ENAS's micro search (30 updates of 10 samples for
+ * about 280 weight steps on CIFAR-10). `schedule: 'alternate'` instead rewards one controller
+ * sample after every weight step (the skeleton's architecture step), so the controller moves
+ * from the first epoch on. The epoch's `valLoss` and `valAccuracy` are those of the rewarded
+ * samples; with phases, its `seconds` count the weights' phase, `extra.controllerSeconds` the
+ * controller's.
  *
  * **Derivation**, as ENAS: `deriveSamples` architectures (default 10) are sampled from the trained
  * controller and each is scored by its reward on one fixed validation batch; the best is the
@@ -54,6 +58,14 @@ export interface EnasOptions extends OneShotOptions {
   controllerBatch?: number;
   /** Controller samples compared when deriving (default 10). */
   deriveSamples?: number;
+  /**
+   * `phases` (default, as ENAS): each epoch trains the weights on a pass over the training data,
+   * then the controller for `controllerSteps` updates; `alternate`: one weight step and one
+   * controller sample per step, through the skeleton's architecture step.
+   */
+  schedule?: 'phases' | 'alternate';
+  /** `phases`: controller updates after each epoch (default: the epoch's training batches / `controllerBatch`, rounded up: about one sample per weight step, as ENAS). */
+  controllerSteps?: number;
 }
 
 /** A controller sample and the reward the shared weights gave it. */
@@ -67,6 +79,8 @@ export interface EnasSample {
 /** What {@link enasSearch} returns: the common result and the samples compared in the final derivation, best first. */
 export interface EnasResult extends OneShotResult {
   derived: EnasSample[];
+  /** Rewards the controller was trained on, in all. */
+  controllerSamples: number;
 }
 
 /** The controller of an ENAS search: Loom's REINFORCE strategy over the supernet's space, with ENAS's defaults. */
@@ -106,20 +120,45 @@ export function pathReward(supernet: Supernet, arch: Architecture, [x, y]: Batch
   );
 }
 
-/** The ENAS method for {@link runOneShot}, driving `controller`. */
-export function enasMethod(controller: Reinforce): OneShotMethod {
-  return {
+/** One controller sample rewarded on `batch` and told to the controller. */
+function rewardOne(supernet: Supernet, controller: Reinforce, batch: Batch): { loss: number; correct: number } {
+  const s = sample(controller);
+  const r = pathReward(supernet, s.arch, batch);
+  controller.tell(s.id, { value: r.reward });
+  return { loss: r.loss, correct: r.correct };
+}
+
+/**
+ * The ENAS method for {@link runOneShot}, driving `controller`: weight steps on controller samples;
+ * with `alternate`, also a controller sample rewarded on each step's validation batch (through
+ * the skeleton's architecture step). `onReward` counts the rewarded samples.
+ */
+export function enasMethod(controller: Reinforce, schedule: 'phases' | 'alternate' = 'phases', onReward?: () => void): OneShotMethod {
+  const method: OneShotMethod = {
     name: 'enas',
     order: 'weights-first',
     weightMode: (ctx) => ({ kind: 'path', choice: ctx.supernet.choiceOf(sample(controller).arch) }),
-    archGradient(ctx, _train, val) {
-      // The controller learns by REINFORCE, not through the alphas: they keep no gradient (Adam skips them).
-      const s = sample(controller);
-      const r = pathReward(ctx.supernet, s.arch, val);
-      controller.tell(s.id, { value: r.reward });
-      return { loss: r.loss, correct: r.correct };
-    },
   };
+  if (schedule === 'alternate') {
+    // The controller learns by REINFORCE, not through the alphas: they keep no gradient (Adam skips them).
+    method.archGradient = (ctx, _train, val) => {
+      onReward?.();
+      return rewardOne(ctx.supernet, controller, val);
+    };
+  }
+  return method;
+}
+
+/** Batches of `loader`, epoch after epoch, until the consumer stops (nothing if it is empty). */
+function* cycle(loader: DataLoader): Generator<Batch> {
+  while (true) {
+    let any = false;
+    for (const b of loader) {
+      any = true;
+      yield b as unknown as Batch;
+    }
+    if (!any) return;
+  }
 }
 
 /**
@@ -143,29 +182,77 @@ export function enasDerive(supernet: Supernet, controller: Reinforce, batch: Bat
 
 /** Runs ENAS on a supernet (see the module comment). */
 export async function enasSearch(supernet: Supernet, data: OneShotData, options: EnasOptions): Promise<EnasResult> {
+  const t0 = performance.now();
   const n = options.deriveSamples ?? 10;
   if (!(Number.isSafeInteger(n) && n >= 1)) throw new SupernetError(`deriveSamples must be a positive integer, got ${options.deriveSamples}`);
-  if (!data?.val) throw new SupernetError('ENAS needs data.val (the controller is rewarded on it)');
+  const schedule = options.schedule ?? 'phases';
+  if (schedule !== 'phases' && schedule !== 'alternate') throw new SupernetError(`ENAS schedule must be 'phases' or 'alternate', got '${String(schedule)}'`);
+  const cs = options.controllerSteps;
+  if (cs !== undefined && !(Number.isSafeInteger(cs) && cs >= 1)) throw new SupernetError(`controllerSteps must be a positive integer, got ${cs}`);
+  if (!data?.train || !data.val) throw new SupernetError('ENAS needs data.train (the shared weights) and data.val (the controller is rewarded on it)');
   const controller = enasController(supernet, options);
+  const batchSize = options.batchSize ?? 64;
+  const seed = options.seed ?? 0;
+  const device = options.device ? { device: options.device } : {};
+  let rewarded = 0;
+  let cut = false;
   // One fixed validation batch, drawn at random once (the first of a seeded epoch), for every derivation (ENAS: "a single minibatch").
   const derive = (): EnasSample[] => {
-    const loader = new DataLoader([data.val.images, data.val.labels], { batchSize: options.batchSize ?? 64, seed: (options.seed ?? 0) + 7, device: options.device });
+    const loader = new DataLoader([data.val.images, data.val.labels], { batchSize, seed: seed + 7, ...device });
     for (const batch of loader) return enasDerive(supernet, controller, batch as unknown as Batch, n);
     throw new SupernetError('ENAS: the validation set is empty');
   };
+  const over = () => !!options.signal?.aborted || (options.budgetSeconds !== undefined && (performance.now() - t0) / 1000 > options.budgetSeconds);
+  // ENAS's second phase: controller updates, each on `controllerBatch` samples rewarded on fresh validation batches.
+  const valLoader = new DataLoader([data.val.images, data.val.labels], { batchSize, seed: seed + 11, ...device });
+  const updates = cs ?? Math.ceil(Math.ceil(data.train.images.shape[0] / batchSize) / (options.controllerBatch ?? 10));
+  const controllerPhase = (): { loss: number; accuracy: number; samples: number } => {
+    const want = updates * (options.controllerBatch ?? 10);
+    let [loss, correct, seen, done] = [0, 0, 0, 0];
+    for (const batch of cycle(valLoader)) {
+      if (done >= want) break;
+      if (over()) {
+        cut = true;
+        break;
+      }
+      const r = rewardOne(supernet, controller, batch);
+      rewarded++;
+      done++;
+      loss += r.loss * batch[0].shape[0];
+      correct += r.correct;
+      seen += batch[0].shape[0];
+    }
+    return { loss: loss / Math.max(1, seen), accuracy: correct / Math.max(1, seen), samples: done };
+  };
   const user = options.onEpoch;
-  const r = await runOneShot(supernet, data, enasMethod(controller), {
-    ...options,
-    onEpoch: (e) => {
-      const [top] = derive();
-      e.arch = top.text;
-      e.opWeights = [];
-      e.extra = { ...e.extra, reward: top.reward };
-      return user?.(e);
+  const r = await runOneShot(
+    supernet,
+    data,
+    enasMethod(controller, schedule, () => {
+      rewarded++;
+    }),
+    {
+      ...options,
+      onEpoch: (e) => {
+        if (schedule === 'phases') {
+          const tc = performance.now();
+          const p = controllerPhase();
+          if (p.samples > 0) {
+            e.valLoss = p.loss;
+            e.valAccuracy = p.accuracy;
+          }
+          e.extra = { ...e.extra, controllerSeconds: (performance.now() - tc) / 1000 };
+        }
+        const [top] = derive();
+        e.arch = top.text;
+        e.opWeights = [];
+        e.extra = { ...e.extra, reward: top.reward };
+        return user?.(e);
+      },
     },
-  });
+  );
   const derived = derive();
   // The rewards ran in training mode, so the running statistics are a mixture of paths: fit them to the result.
-  calibrateFor(supernet, derived[0].arch, data, { batchSize: 128, seed: options.seed ?? 0, ...(options.device ? { device: options.device } : {}) });
-  return { ...r, arch: derived[0].arch, text: derived[0].text, alphas: [], derived };
+  calibrateFor(supernet, derived[0].arch, data, { batchSize: 128, seed, ...device });
+  return { ...r, arch: derived[0].arch, text: derived[0].text, alphas: [], derived, controllerSamples: rewarded, stopped: r.stopped || cut };
 }

@@ -70,10 +70,26 @@ test('ENAS end to end on NB201: shared weights on sampled paths, controller on v
   assert.equal(r.derived[0].text, r.text);
   for (let i = 1; i < r.derived.length; i++) assert.ok(r.derived[i - 1].reward >= r.derived[i].reward);
   assert.deepEqual(r.alphas, []);
+  // ENAS's phases: after each epoch's 12 weight steps (384 images at 32), ceil(12 / 3) = 4 controller updates of 3 samples.
+  assert.equal(r.controllerSamples, 4 * 12);
+  assert.ok(r.history.every((e) => e.extra.controllerSeconds > 0));
   // The batch norms are left calibrated for the result: the stem's saw the 3 calibration batches (384 images at 128) and nothing after.
   assert.equal((s.getSubmodule('stem.1') as nn.BatchNorm2d).numBatchesTracked, 3);
   // Shared weights trained on paths beat chance on validation batches.
   assert.ok(r.derived[0].reward > 0.2, `best reward ${r.derived[0].reward}`);
+  s.dispose();
+  assert.equal(memory().liveTensors, live);
+});
+
+test('ENAS with the alternate schedule rewards one controller sample per weight step', { skip: skipNoData }, async () => {
+  const d = data as OneShotData;
+  const live = memory().liveTensors;
+  const s = new Supernet('nb201', { ...TINY_NB201, seed: 0 });
+  const r = await enasSearch(s, d, { epochs: 1, batchSize: 64, schedule: 'alternate', controllerBatch: 2, deriveSamples: 3 });
+  assert.equal(r.controllerSamples, 6, '384 images at 64: 6 steps');
+  assert.ok(r.history[0].valAccuracy !== undefined && r.history[0].extra.controllerSeconds === undefined);
+  assert.equal(nb201.format(r.arch), r.text);
+  await assert.rejects(enasSearch(s, d, { epochs: 1, schedule: 'both' as 'phases' }), (e: Error) => e instanceof SupernetError && /schedule/.test(e.message));
   s.dispose();
   assert.equal(memory().liveTensors, live);
 });

