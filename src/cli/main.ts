@@ -210,7 +210,7 @@ function buildProgram(): Command {
   program
     .command('oneshot')
     .description('one-shot search with weight sharing on a cell space\'s supernet (DARTS, GDAS, ...), then the derived architecture retrained and tested')
-    .addOption(new Option('--method <name>', 'darts (first order), darts2 (second order), gdas').choices([...ONESHOT_METHODS]).makeOptionMandatory())
+    .addOption(new Option('--method <name>', 'darts (first order), darts2 (second order), gdas, enas, spos, random-ws').choices([...ONESHOT_METHODS]).makeOptionMandatory())
     .option('--space <name>', 'cell space: nb201 or darts', 'nb201')
     .option('-d, --dataset <name|path>', 'data set (as for search)', 'fashion-mnist')
     .option('-e, --epochs <n>', 'search epochs', intArg(1), 10)

@@ -14,7 +14,7 @@ const TINY = ['--channels', '4', '--cells', '1', '--epochs', '1', '--train-limit
 
 test('loom oneshot: bad input is one line and exit code 2', () => {
   assertUsageError(loom(['oneshot', '--space', 'nb201']), /required option '--method <name>' not specified/);
-  assertUsageError(loom(['oneshot', '--method', 'magic']), /argument 'magic' is invalid\. Allowed choices are darts, darts2, gdas/);
+  assertUsageError(loom(['oneshot', '--method', 'magic']), /argument 'magic' is invalid\. Allowed choices are darts, darts2, gdas, enas, spos, random-ws/);
   assertUsageError(loom(['oneshot', '--method', 'gdas', '--remedy', 'darts-', '--out', join(dir, 'x')]), /--remedy darts- applies to --method darts or darts2, not gdas/);
   assertUsageError(loom(['oneshot', '--method', 'darts', '--space', 'chain', ...TINY, '--out', join(dir, 'x')]), /no supernet for space 'chain' \(supernets exist for: nb201, darts\)/);
   assertUsageError(loom(['oneshot', '--method', 'darts', '--channels', '0']), /--channels <c>.*expected an integer >= 1/);
@@ -44,4 +44,16 @@ test('loom oneshot end to end: DARTS with the remedy on a tiny NB201 supernet, t
   assert.ok(gr.history[0].tau > 0, 'the Gumbel temperature is reported');
   assert.ok(gr.retrain && gr.retrain.test_acc !== null && gr.retrain.test_acc >= 0 && gr.retrain.epochs === 1, JSON.stringify(gr.retrain));
   assert.ok(existsSync(join(dir, 'gdas', 'model.safetensors')));
+});
+
+test('loom oneshot: ENAS, SPOS and random search with weight sharing end to end on a tiny NB201 supernet', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const nb201 = getSpace('nb201');
+  for (const method of ['enas', 'spos', 'random-ws']) {
+    const r = loom(['oneshot', '--method', method, ...TINY, '--no-retrain', '--out', join(dir, method), '--json'], 300_000);
+    assert.equal(r.code, 0, `${method}: ${r.stderr}`);
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.method, method);
+    assert.equal(nb201.format(nb201.parse(res.arch)), res.arch, `${method} derives a valid NB201 cell`);
+    assert.ok(res.searchSeconds > 0 && res.history.length >= 1, `${method}: ${JSON.stringify(res.history)}`);
+  }
 });

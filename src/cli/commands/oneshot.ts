@@ -18,7 +18,7 @@ import { formatDuration } from '../../util/progress.js';
 import { UsageError } from '../errors.js';
 
 /** The methods `--method` takes, and how each is run. */
-export const ONESHOT_METHODS = ['darts', 'darts2', 'gdas'] as const;
+export const ONESHOT_METHODS = ['darts', 'darts2', 'gdas', 'enas', 'spos', 'random-ws'] as const;
 export type OneShotMethodName = (typeof ONESHOT_METHODS)[number];
 
 export interface OneShotCliOptions {
@@ -186,6 +186,18 @@ async function runMethod(
     case 'gdas': {
       const { gdasSearch } = await import('../../oneshot/gdas.js');
       return gdasSearch(supernet, data, common);
+    }
+    case 'enas': {
+      const { enasSearch } = await import('../../oneshot/enas.js');
+      return enasSearch(supernet, data, common);
+    }
+    case 'spos': {
+      const { sposSearch } = await import('../../oneshot/spos.js');
+      return sposSearch(supernet, data, common);
+    }
+    case 'random-ws': {
+      const { randomWsSearch } = await import('../../oneshot/random-ws.js');
+      return randomWsSearch(supernet, data, common);
     }
   }
 }
