@@ -308,12 +308,22 @@ export interface EvolutionResult {
 }
 
 /**
- * SPOS's evolutionary search over a trained supernet (see the module comment). Stops between
- * candidates on the signal or the deadline, but always scores at least one.
+ * SPOS's evolutionary search over a trained supernet (see the module comment): {@link evolve}
+ * with {@link scoreArch} as the score. Stops between candidates on the signal or the deadline, but
+ * always scores at least one.
  */
-export async function evolveWithSupernet(supernet: Supernet, data: OneShotData, o: EvolutionOptions = {}, hooks: SearchHooks = {}): Promise<EvolutionResult> {
+export function evolveWithSupernet(supernet: Supernet, data: OneShotData, o: EvolutionOptions = {}, hooks: SearchHooks = {}): Promise<EvolutionResult> {
   checkEvolution(o);
-  const space = supernet.searchSpace as SearchSpace;
+  return evolve(supernet.searchSpace as SearchSpace, (arch) => scoreArch(supernet, arch, data, o), o, hooks);
+}
+
+/**
+ * SPOS's evolutionary algorithm over `space` with any `score` (higher `accuracy` is better, lower
+ * `loss` breaks ties): the random first population, then generations bred from the top K by
+ * crossover and mutation, never scoring an architecture twice (see the module comment).
+ */
+export async function evolve(space: SearchSpace, score: (arch: Architecture) => ScoredArch, o: EvolutionOptions = {}, hooks: SearchHooks = {}): Promise<EvolutionResult> {
+  checkEvolution(o);
   const P = o.population ?? 20;
   const K = o.topK ?? 5;
   const G = o.generations ?? 5;
@@ -350,7 +360,7 @@ export async function evolveWithSupernet(supernet: Supernet, data: OneShotData, 
         stopped = true;
         break;
       }
-      seen.set(arch.key, scoreArch(supernet, arch, data, o));
+      seen.set(arch.key, score(arch));
       scored++;
       if (performance.now() - lastYield > 50) {
         await yieldToEventLoop();
