@@ -312,7 +312,7 @@ export interface EvolutionResult {
  * with {@link scoreArch} as the score. Stops between candidates on the signal or the deadline, but
  * always scores at least one.
  */
-export function evolveWithSupernet(supernet: Supernet, data: OneShotData, o: EvolutionOptions = {}, hooks: SearchHooks = {}): Promise<EvolutionResult> {
+export async function evolveWithSupernet(supernet: Supernet, data: OneShotData, o: EvolutionOptions = {}, hooks: SearchHooks = {}): Promise<EvolutionResult> {
   checkEvolution(o);
   return evolve(supernet.searchSpace as SearchSpace, (arch) => scoreArch(supernet, arch, data, o), o, hooks);
 }
