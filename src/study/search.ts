@@ -165,13 +165,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       try {
         const launch = (t: TrialRecord) => {
           const spec = trialSpec(o, t, threads, study, out);
-          const pruner = makePruner(prunerKind, spec.fidelity?.epochs ?? spec.recipe?.epochs ?? 1);
+          const planned = spec.fidelity?.epochs ?? spec.recipe?.epochs ?? 1;
+          const pruner = makePruner(prunerKind, planned);
           const job = pool.run(spec, (point) => {
             study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds } });
             const c = curves.get(t.number) ?? [];
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
-            const d = pruner ? pruneCheck(pruner, c, study, t.number) : null;
+            // After the last epoch there is nothing left to save: the trial completes.
+            const d = pruner && point.epoch < planned ? pruneCheck(pruner, c, study, t.number) : null;
             if (d?.prune) {
               log(`trial ${t.number}: pruned after epoch ${point.epoch}: ${d.reason}`);
               job.stop();
