@@ -161,7 +161,7 @@ try {
   let failed = 0;
   for (const [i, arch] of archs.entries()) {
     const ts = performance.now();
-    const s = scoreWithSupernet(supernet, arch, shared, { calibBatches, ...(evalBatches ? { evalBatches } : {}), batchSize: 128, seed });
+    const s = scoreWithSupernet(supernet, arch, shared, { calibBatches, evalBatches: evalBatches ?? Math.ceil(valSize / 128), batchSize: 128, seed });
     const scoreTime = (performance.now() - ts) / 1000;
     scoreSeconds += scoreTime;
     const r = await trainArchitecture({ arch: arch.toJSON(), network: { channels, cells }, recipe: { epochs: standaloneEpochs, batchSize, lr }, seed: seed * 1000 + i }, data);

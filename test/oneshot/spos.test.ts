@@ -90,7 +90,7 @@ test('scoreWithSupernet recalibrates the batch norms of the path (cumulative mea
   s.train(true);
   const r = scoreWithSupernet(s, arch, d, { calibBatches: 1, batchSize: 128, seed: 0 });
   assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && Number.isFinite(r.loss));
-  assert.equal(r.examples, d.val.images.shape[0], 'the whole validation set by default');
+  assert.equal(r.examples, d.val.images.shape[0], 'up to 8 batches by default: here the whole validation set');
   assert.equal(s.training, true, 'the training flag is put back');
   assert.equal(s.mode.kind, 'softmax', 'the forward mode is put back');
   assert.equal(stem.momentum, 0.1, 'the momentum is put back');
