@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Dataset, loadDataset } from '../../src/data/datasets.js';
-import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { fashionMnistDir } from '../../src/data/fashion-mnist.js';
 import { dispose, memory, setNumThreads } from '../../src/engine/index.js';
 import { dartsSearch } from '../../src/oneshot/darts.js';
 import { gdasSearch, gdasTau } from '../../src/oneshot/gdas.js';
@@ -15,8 +15,8 @@ import { Rng } from '../../src/util/rng.js';
 // One intra-op thread: the test runner runs two files at once, and tiny convolutions gain nothing from more.
 setNumThreads(1);
 
-const haveFashion = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
-const skip = haveFashion ? false : `Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist; looked in ${FASHION_MNIST_DIR})`;
+const haveFashion = existsSync(join(fashionMnistDir(), 'train-images-idx3-ubyte.gz'));
+const skip = haveFashion ? false : `Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist; looked in ${fashionMnistDir()})`;
 
 /** 256 Fashion-MNIST images: 128 to train the weights, 128 for the architecture. */
 let data: Dataset;
