@@ -246,7 +246,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       }
       if (finalRecipe && !o.signal?.aborted) {
         log(`final: retraining trial ${best.number}'s architecture for ${finalRecipe.epochs ?? 1} epochs on the whole training split`);
-        const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log });
+        const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log, signal: o.signal });
         finalSeconds = f.seconds;
         if (f.test) {
           bestOut.test_acc = f.test.accuracy;
@@ -296,6 +296,8 @@ export interface FinalTraining {
   out: string;
   threads: number;
   log: (line: string) => void;
+  /** Aborting stops the training (its worker is killed; nothing is saved). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -310,6 +312,8 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
   const threads = Math.max(1, f.threads);
   const spec: TrialSpec = { space: f.space, arch: f.arch, network: f.network, recipe: f.recipe, seed: f.seed, threads, saveTo: weights };
   const pool = new WorkerPool(1, { dataset: f.dataset, dataOptions: { ...f.dataOptions, valSize: undefined, valFraction: undefined }, includeTest: true, threads });
+  const stop = () => pool.close();
+  f.signal?.addEventListener('abort', stop, { once: true });
   try {
     const job = pool.run(spec, (p) => f.log(`final: epoch ${p.epoch} train loss ${p.trainLoss.toFixed(4)} acc ${(100 * p.trainAcc).toFixed(2)}% (${p.seconds.toFixed(1)} s)`), true);
     const outcome = await job.done;
@@ -323,6 +327,7 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
     f.log(`final: retraining failed: ${outcome.kind === 'error' ? outcome.message : (outcome.result.reason ?? outcome.result.status)}`);
     return { test: null, params: Number.NaN, flops: Number.NaN, weights: null, seconds, epochs: 0 };
   } finally {
+    f.signal?.removeEventListener('abort', stop);
     pool.close();
   }
 }
