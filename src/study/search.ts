@@ -111,7 +111,8 @@ export function openStore(storage: string): Store {
   throw new Error(`unknown storage '${storage}' (use sqlite:PATH or memory:)`);
 }
 
-const atomicWrite = (path: string, text: string): void => {
+/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
+export const atomicWrite = (path: string, text: string): void => {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);

@@ -8,7 +8,9 @@
  * epochs, so the result shows what the search bought.
  * @module
  */
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import { formatDuration } from '../../util/progress.js';
 import { packageFile } from '../package-info.js';
 import { search } from './search.js';
@@ -76,10 +78,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     return;
   }
   // The reference: the baseline CNN with the final model's recipe and epochs, through the same path.
-  const { readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const { trainFinal } = await import('../../study/search.js');
-  const { availableParallelism } = await import('node:os');
   const final = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')) as { recipe: Record<string, unknown>; seed: number };
   log(`baseline: training the baseline CNN (loom baseline) with the final recipe, ${final.recipe.epochs} epochs`);
   const b = await trainFinal({
@@ -97,7 +96,6 @@ export async function demo(o: DemoOptions): Promise<void> {
     ...result,
     baseline: { test_acc: b.test?.accuracy ?? null, params: b.params, flops: b.flops, epochs: b.epochs, seconds: b.seconds, weights: b.weights },
   };
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(out, 'result.json'), `${JSON.stringify(cmp, null, 2)}\n`);
   if (o.json) {
     process.stdout.write(`${JSON.stringify(cmp)}\n`);

@@ -11,7 +11,7 @@
  * available from the supernet's estimate before anything is trained.
  * @module
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDuration } from '../../util/progress.js';
@@ -46,12 +46,6 @@ export interface OneShotCliOptions {
 
 const pct = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '-' : `${(100 * v).toFixed(2)}%`);
 
-const atomicWrite = (path: string, text: string): void => {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-};
-
 /** `loom oneshot` (see the module comment). */
 export async function oneshot(o: OneShotCliOptions): Promise<void> {
   const out = resolve(o.out);
@@ -67,6 +61,7 @@ export async function oneshot(o: OneShotCliOptions): Promise<void> {
   const { setNumThreads, dispose } = await import('../../engine/index.js');
   const { loadDataset } = await import('../../data/datasets.js');
   const { trainValSplit } = await import('../../data/loader.js');
+  const { atomicWrite } = await import('../../study/search.js');
   const { Supernet, SupernetError } = await import('../../oneshot/supernet.js');
   const threads = o.threads ?? availableParallelism();
   setNumThreads(threads);
