@@ -219,7 +219,7 @@ function buildProgram(): Command {
     .option('--cells <n>', 'cells per stage (nb201) or cells (darts)', intArg(1))
     .option('-b, --batch-size <n>', 'largest mini-batch (lowered to what fits in memory)', intArg(1), 64)
     .option('--lr <rate>', 'weights\' learning rate (default 0.025)', positiveNumberArg)
-    .addOption(new Option('--remedy <name>', 'against DARTS\'s collapse to skip connections: darts- (an auxiliary skip, decayed)').choices(['none', 'darts-']))
+    .addOption(new Option('--remedy <name>', 'against DARTS\'s collapse to parameter-free ops: pt (DARTS-PT, the architecture chosen by perturbation) or darts- (an auxiliary skip, decayed)').choices(['none', 'darts-', 'pt']))
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('-t, --threads <n>', 'intra-op threads (default: all cores)', intArg(1, 4096))

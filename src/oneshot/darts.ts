@@ -24,10 +24,15 @@
  * decayed linearly from `beta0` (default 1) to 0 over the search, so the skip op no longer has to
  * win the softmax to carry the gradient through the cell; the derivation ignores the auxiliary
  * skip. (Stride-2 edges of DARTS's reduction cells get none: an identity cannot halve a map.)
+ * `remedy: 'pt'` is DARTS-PT (Wang et al., ICLR 2021, `darts-pt.ts`): the search runs as plain
+ * DARTS, then the architecture is chosen edge by edge by how much the supernet's validation
+ * accuracy drops when an op is masked, not by the argmax of alpha. On small Fashion-MNIST runs
+ * DARTS- still ended on all-pooling cells (pooling, not skip, wins there); DARTS-PT does not.
  * @module
  */
 import { autograd, dispose, noGrad, type Tensor } from '../engine/index.js';
 import { type Batch, type OneShotData, type OneShotMethod, type OneShotOptions, type OneShotResult, type StepContext, correctOf, firstOrderArchGradient, runOneShot, supernetLoss } from './search.js';
+import { type PerturbationOptions, perturbationSelect } from './darts-pt.js';
 import { type ForwardMode, type Supernet, SupernetError } from './supernet.js';
 
 /** Options of {@link dartsSearch}. */
@@ -36,10 +41,16 @@ export interface DartsOptions extends OneShotOptions {
   secondOrder?: boolean;
   /** xi of the unrolled step; default the weights' current learning rate. */
   unrolledLr?: number;
-  /** The remedy against the collapse to skip connections: 'darts-' (an auxiliary skip with a decaying beta) or 'none' (default). */
-  remedy?: 'none' | 'darts-';
+  /**
+   * The remedy against the collapse to parameter-free ops: 'darts-' (an auxiliary skip with a
+   * decaying beta, during the search), 'pt' (DARTS-PT: the architecture chosen after the search by
+   * perturbation instead of the argmax of alpha, `darts-pt.ts`) or 'none' (default).
+   */
+  remedy?: 'none' | 'darts-' | 'pt';
   /** DARTS-'s starting beta, default 1. */
   beta0?: number;
+  /** DARTS-PT's settings (remedy 'pt'); its tuning defaults to this search's batch size, momentum, weight decay, clipping and device. */
+  pt?: PerturbationOptions;
 }
 
 /** DARTS-'s beta at step `step` of `steps`: linear from `beta0` to 0. */
@@ -128,14 +139,14 @@ export function secondOrderArchGradient(s: Supernet, train: Batch, val: Batch, o
 /** The DARTS method for {@link runOneShot} (exported for tests and for composing variants). */
 export function dartsMethod(o: DartsOptions = { epochs: 1 }): OneShotMethod {
   const remedy = o.remedy ?? 'none';
-  if (remedy !== 'none' && remedy !== 'darts-') throw new SupernetError(`unknown DARTS remedy '${String(remedy)}' (known: none, darts-)`);
+  if (remedy !== 'none' && remedy !== 'darts-' && remedy !== 'pt') throw new SupernetError(`unknown DARTS remedy '${String(remedy)}' (known: none, darts-, pt)`);
   const beta0 = o.beta0 ?? 1;
   if (!(beta0 >= 0) || !Number.isFinite(beta0)) throw new SupernetError(`beta0 must be a number >= 0, got ${o.beta0}`);
   if (o.unrolledLr !== undefined && !(o.unrolledLr > 0)) throw new SupernetError(`unrolledLr must be > 0, got ${o.unrolledLr}`);
   const mode = (ctx: StepContext): ForwardMode =>
     remedy === 'darts-' ? { kind: 'softmax', auxSkip: dartsMinusBeta(ctx.step, ctx.steps, beta0) } : { kind: 'softmax' };
   return {
-    name: `darts${o.secondOrder ? '2' : ''}${remedy === 'darts-' ? '-' : ''}`,
+    name: `darts${o.secondOrder ? '2' : ''}${remedy === 'darts-' ? '-' : remedy === 'pt' ? '-pt' : ''}`,
     order: 'arch-first',
     weightMode: mode,
     archGradient(ctx, train, val) {
@@ -159,7 +170,29 @@ export function dartsMethod(o: DartsOptions = { epochs: 1 }): OneShotMethod {
   };
 }
 
-/** Runs DARTS (see the module comment) on a supernet; returns the derived architecture, the history and the time. */
+/** Share of a time budget that remedy 'pt' keeps for the perturbation-based selection. */
+export const PT_BUDGET_SHARE = 0.3;
+
+/**
+ * Runs DARTS (see the module comment) on a supernet; returns the derived architecture, the history
+ * and the time. With remedy 'pt' the architecture is then chosen by perturbation
+ * ({@link perturbationSelect}; its decisions in `selection`, its time counted in `seconds`).
+ */
 export async function dartsSearch(supernet: Supernet, data: OneShotData, options: DartsOptions): Promise<OneShotResult> {
-  return await runOneShot(supernet, data, dartsMethod(options), options);
+  const method = dartsMethod(options);
+  const pt = options.remedy === 'pt';
+  const budget = options.budgetSeconds;
+  // With a time budget, DARTS-PT's selection gets its last PT_BUDGET_SHARE.
+  const r = await runOneShot(supernet, data, method, pt && budget !== undefined ? { ...options, budgetSeconds: budget * (1 - PT_BUDGET_SHARE) } : options);
+  if (!pt || options.signal?.aborted) return r;
+  const { batchSize, momentum, weightDecay, gradClip, device, seed } = options;
+  const defined = Object.fromEntries(Object.entries({ batchSize, momentum, weightDecay, gradClip, device }).filter(([, v]) => v !== undefined));
+  const selection = await perturbationSelect(supernet, data, {
+    seed,
+    signal: options.signal,
+    ...(budget !== undefined ? { budgetSeconds: Math.max(1e-3, budget - r.seconds) } : {}),
+    ...options.pt,
+    tune: { ...defined, ...options.pt?.tune },
+  });
+  return { ...r, arch: selection.arch, text: selection.text, seconds: r.seconds + selection.seconds, stopped: r.stopped || selection.stopped, alphas: supernet.alphaValues(), selection: selection.decisions };
 }

@@ -7,6 +7,7 @@
 export * from './supernet.js';
 export * from './search.js';
 export * from './darts.js';
+export * from './darts-pt.js';
 export * from './gdas.js';
 export * from './spos.js';
 export * from './random-ws.js';

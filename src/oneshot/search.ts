@@ -22,6 +22,7 @@ import { CosineAnnealingLR } from '../engine/schedule.js';
 import { DataLoader } from '../data/loader.js';
 import { DivergenceError, type LabelledSet } from '../estimate/train.js';
 import type { Architecture } from '../space/architecture.js';
+import type { PerturbationDecision } from './darts-pt.js';
 import { type ForwardMode, type Supernet, SupernetError } from './supernet.js';
 
 /** The two halves one-shot search trains on: weights on `train`, the architecture on `val`. */
@@ -100,6 +101,8 @@ export interface OneShotResult {
   stopped: boolean;
   /** The final alphas, `[cellType][edge][op]`. */
   alphas: number[][][];
+  /** DARTS-PT's decisions, when the architecture was chosen by perturbation. */
+  selection?: PerturbationDecision[];
 }
 
 /** Where a step is. */

@@ -31,7 +31,7 @@ export interface OneShotCliOptions {
   cells?: number;
   batchSize: number;
   lr?: number;
-  remedy?: 'none' | 'darts-';
+  remedy?: 'none' | 'darts-' | 'pt';
   trainLimit?: number;
   seed: number;
   threads?: number;
@@ -54,7 +54,7 @@ export async function oneshot(o: OneShotCliOptions): Promise<void> {
   } catch (e) {
     throw new UsageError(`cannot write to the output folder ${out}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
   }
-  if (o.remedy === 'darts-' && o.method !== 'darts' && o.method !== 'darts2') throw new UsageError(`--remedy darts- applies to --method darts or darts2, not ${o.method}`);
+  if (o.remedy && o.remedy !== 'none' && o.method !== 'darts' && o.method !== 'darts2') throw new UsageError(`--remedy ${o.remedy} applies to --method darts or darts2, not ${o.method}`);
   const log = (l: string) => {
     if (!o.quiet) process.stderr.write(`${l}\n`);
   };
@@ -147,6 +147,7 @@ export async function oneshot(o: OneShotCliOptions): Promise<void> {
       searchSeconds: result.seconds,
       stopped: result.stopped,
       settings: { channels: o.channels ?? null, cells: o.cells ?? null, epochs: o.epochs, batchSize, seed: o.seed, remedy: o.remedy ?? 'none', trainLimit: o.trainLimit ?? null },
+      ...(result.selection ? { selection: result.selection } : {}),
       history: result.history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAcc: e.trainAccuracy, valLoss: e.valLoss ?? null, valAcc: e.valAccuracy ?? null, seconds: e.seconds, arch: e.arch, ...e.extra })),
       alphas: result.alphas,
       retrain,
@@ -176,7 +177,21 @@ async function runMethod(
     case 'darts':
     case 'darts2': {
       const { dartsSearch } = await import('../../oneshot/darts.js');
-      return dartsSearch(supernet, data, { ...common, secondOrder: o.method === 'darts2', remedy: o.remedy ?? 'none' });
+      const log = (l: string) => {
+        if (!o.quiet) process.stderr.write(`${l}\n`);
+      };
+      return dartsSearch(supernet, data, {
+        ...common,
+        secondOrder: o.method === 'darts2',
+        remedy: o.remedy ?? 'none',
+        pt: {
+          onDecision: (d) => {
+            const where = d.kind === 'op' ? `${supernet.cellTypes[d.cellType]} edge ${supernet.edges[d.at][1]}->${supernet.edges[d.at][0]}` : `${supernet.cellTypes[d.cellType]} node ${d.at}`;
+            const masked = d.masked.map((m) => `${m.candidate} ${(100 * m.accuracy).toFixed(1)}%`).join(', ');
+            log(`darts-pt: ${where}: val ${(100 * d.baseAccuracy).toFixed(1)}%; masked: ${masked} -> ${d.chosen.join(' ')}; tuned ${(100 * d.tunedAccuracy).toFixed(1)}%`);
+          },
+        },
+      });
     }
     case 'gdas': {
       const { gdasSearch } = await import('../../oneshot/gdas.js');
