@@ -81,7 +81,7 @@ export interface SearchSpace {
   sampleMany(n: number, seed: number): Architecture[];
   /** Every architecture that differs from `arch` in one decision (and meets the constraints). */
   neighbours(arch: Architecture): Architecture[];
-  /** A random single-decision change (a random neighbour; floats take a Gaussian step). */
+  /** A random single-decision change (a random neighbour; floats take a Gaussian step) that changes the network: never an architecture isomorphic to `arch` (returns `arch` itself only when no change can be found). */
   mutate(arch: Architecture, rng: Rng | number): Architecture;
   /** Uniform crossover: each decision from one parent or the other (retried until the constraints hold). */
   crossover(a: Architecture, b: Architecture, rng: Rng | number): Architecture;
@@ -252,7 +252,10 @@ export abstract class DecisionSpace implements SearchSpace {
       const nv = perturbValue(d, arch.values[d.name], rng);
       if (valueEquals(nv, arch.values[d.name])) continue;
       const v = { ...arch.values, [d.name]: nv };
-      if (!this.violation(v)) return this.build(v);
+      if (this.violation(v)) continue;
+      // A change that does not reach the network (an inactive decision, an isomorphic cell) is no mutation.
+      const child = this.build(v);
+      if (!this.isomorphic(child, arch)) return child;
     }
     return arch;
   }

@@ -160,6 +160,14 @@ test('decisions that do not reach the network are inactive, and canonical forms 
   assert.equal(h.size(), 1728);
   assert.equal(h.uniqueCount(), 516);
   assert.equal(new Set([...h.enumerate()].map((x) => h.canonicalize(x).key)).size, 516, 'uniqueCount counts canonical forms');
+  // Mutation changes the network: never only an inactive decision (evolution would train the parent again).
+  for (let seed = 0; seed < 200; seed++) {
+    const child = s.mutate(a, seed);
+    assert.ok(!s.isomorphic(child, a), `seed ${seed}: the mutation changed only inactive decisions`);
+    const changed = Object.keys(a.values).filter((k) => JSON.stringify(a.values[k]) !== JSON.stringify(child.values[k]));
+    assert.equal(changed.length, 1, `seed ${seed}: one decision changes (${changed.join(', ')})`);
+    assert.ok(active.includes(changed[0]), `seed ${seed}: ${changed[0]} is active`);
+  }
 });
 
 test('100 seeded random architectures compile, train a step on a real batch, and match the formula', () => {
