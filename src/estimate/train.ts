@@ -53,7 +53,16 @@ export interface ClassifierData {
 
 /** How to train. Every field has a default fit for small image classifiers. */
 export interface TrainRecipe {
+  /** Training epochs; with `seconds`, the most epochs. */
   epochs: number;
+  /**
+   * Train for this wall time (validation included) instead of for `epochs`: the learning-rate
+   * schedule then runs over time (its position is the larger of the time used and the batches
+   * done over all `epochs`' batches), and training ends after the batch that uses up the time,
+   * with the schedule at its end. The schedule so fits the time whatever the machine's load,
+   * as in budgeted training (Li et al. 2020). Results then depend on the speed of the run.
+   */
+  seconds?: number;
   /** Default 128. */
   batchSize?: number;
   /** Default 'sgd'. */
@@ -186,6 +195,7 @@ function checkRecipe(r: TrainRecipe): void {
   pos(r.evalBatchSize, 'evalBatchSize');
   pos(r.gradClipNorm, 'gradClipNorm');
   pos(r.maxLoss, 'maxLoss');
+  pos(r.seconds, 'seconds');
   if (r.auxWeight !== undefined && !(r.auxWeight >= 0)) throw new Error(`auxWeight must be >= 0, got ${r.auxWeight}`);
   if (r.batchSize !== undefined && !Number.isInteger(r.batchSize)) throw new Error(`batchSize must be an integer, got ${r.batchSize}`);
   if (r.weightDecay !== undefined && !(r.weightDecay >= 0)) throw new Error(`weightDecay must be >= 0, got ${r.weightDecay}`);
@@ -327,10 +337,24 @@ export async function trainClassifier(
     withAux && auxWeight > 0 ? withAux.call(model, x) : { logits: model.call(x) as Tensor, aux: null };
   const results: EpochResult[] = [];
   const t0 = performance.now();
+  // With a time budget the schedule's position follows the time used (see TrainRecipe.seconds).
+  const totalSteps = recipe.epochs * loader.length;
+  let steps = 0;
+  let timeUp = false;
+  const advanceSchedule = (): void => {
+    steps++;
+    if (recipe.seconds === undefined) {
+      sched?.step();
+      return;
+    }
+    const progress = Math.max(steps / totalSteps, (performance.now() - t0) / 1000 / recipe.seconds);
+    if (progress >= 1) timeUp = true;
+    sched?.setStep(Math.min(totalSteps, Math.max(steps, Math.round(progress * totalSteps))));
+  };
   let stopped = false;
   let lastYield = performance.now();
   try {
-    for (let epoch = 1; epoch <= recipe.epochs && !stopped; epoch++) {
+    for (let epoch = 1; epoch <= recipe.epochs && !stopped && !timeUp; epoch++) {
       const te = performance.now();
       model.train(true);
       hooks.onEpochStart?.(epoch, loader.length);
@@ -354,7 +378,7 @@ export async function trainClassifier(
           return [lv, logits.argmax(1).eq(y).sum().item()];
         });
         if (!(loss <= maxLoss)) throw new DivergenceError(loss, epoch, batch + 1, recipe.maxLoss);
-        sched?.step();
+        advanceSchedule();
         batch++;
         seen += n;
         lossSum += loss * n;
@@ -377,6 +401,7 @@ export async function trainClassifier(
           stopped = true;
           break;
         }
+        if (timeUp) break;
       }
       const val = data.val ? await evaluateClassifierAsync(model, data.val, evalOpts) : undefined;
       const result: EpochResult = {

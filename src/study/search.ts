@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetOptions } from '../data/datasets.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
+import type { TrainRecipe } from '../estimate/train.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
 import type { Json, Store, TrialRecord } from './store.js';
@@ -46,11 +47,15 @@ export interface SearchOptions {
   /** Retrain the best with this recipe (epochs included); null: no final retraining. */
   finalRecipe: TrialRecipe | null;
   /**
-   * Fit the final retraining's epochs to about this many seconds instead of `finalRecipe.epochs`,
-   * from the best trial's measured seconds per epoch scaled to the whole training split (and to the
-   * final run's threads).
+   * Train the final model for this many seconds instead of `finalRecipe.epochs` epochs (its
+   * schedule runs over the time: {@link TrainRecipe.seconds}), so it fits whatever the load.
    */
   finalSeconds?: number;
+  /**
+   * Augment the final retraining (random shifts and flips): true, false, or 'auto' (when it plans
+   * {@link AUTO_AUGMENT_EPOCHS} epochs or more). Default: `finalRecipe.augment`.
+   */
+  finalAugment?: boolean | 'auto';
   /**
    * Early stopping of hopeless trials (default 'median'): 'median' stops a trial whose validation
    * accuracy trails the median of the complete trials at the same epoch (from epoch 2); 'curve'
@@ -101,6 +106,8 @@ export interface SearchResult {
   seconds: number;
   searchSeconds: number;
   finalSeconds: number;
+  /** Epochs the final retraining trained (the last one may be partial when it trained for a time); 0 without one. */
+  finalEpochs: number;
   resumed: boolean;
 }
 
@@ -219,6 +226,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const best = study.best();
     let bestOut: SearchResult['best'] = null;
     let finalSeconds = 0;
+    let finalEpochs = 0;
     if (best) {
       const arch = study.archOf(best);
       const text = space.format(arch);
@@ -237,18 +245,27 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       atomicWrite(join(out, 'arch.json'), `${JSON.stringify(arch.toJSON(), null, 2)}\n`);
       atomicWrite(join(out, 'arch.txt'), `${text}\n`);
       let finalRecipe = o.finalRecipe;
-      if (finalRecipe && o.finalSeconds !== undefined) {
-        const epochSeconds = estimateFinalEpochSeconds(study, best, o, dataOptions, threads / Math.max(1, cores));
-        if (epochSeconds !== null) {
-          const epochs = Math.max(1, Math.min(MAX_FINAL_EPOCHS, Math.floor(o.finalSeconds / epochSeconds)));
-          finalRecipe = { ...finalRecipe, epochs };
-          log(`final: ${epochs} epochs fit in ${Math.round(o.finalSeconds)} s (about ${epochSeconds.toFixed(1)} s per epoch, from trial ${best.number}'s measured epochs)`);
+      if (finalRecipe) {
+        // Epochs planned: as given, or (trained for a time) as the best trial's timing predicts.
+        let planned: number | null = finalRecipe.epochs ?? 1;
+        let length = `${planned} epochs`;
+        let about = '';
+        if (o.finalSeconds !== undefined) {
+          // The schedule runs over the time itself, so the final fits its time whatever the load.
+          finalRecipe = { ...finalRecipe, epochs: MAX_FINAL_EPOCHS, seconds: o.finalSeconds };
+          const epochSeconds = estimateFinalEpochSeconds(study, best, o, dataOptions, threads / Math.max(1, cores));
+          planned = epochSeconds !== null ? Math.max(1, Math.round(o.finalSeconds / epochSeconds)) : null;
+          length = `${Math.round(o.finalSeconds)} s`;
+          about = planned !== null ? `, about ${planned} epochs by trial ${best.number}'s timing` : '';
         }
+        const augment = o.finalAugment === 'auto' ? planned === null || planned >= AUTO_AUGMENT_EPOCHS : (o.finalAugment ?? finalRecipe.augment ?? false);
+        finalRecipe = { ...finalRecipe, augment };
+        log(`final: retraining trial ${best.number}'s architecture for ${length} on the whole training split (${augment ? 'augmented' : 'not augmented'}${about})`);
       }
       if (finalRecipe && !o.signal?.aborted) {
-        log(`final: retraining trial ${best.number}'s architecture for ${finalRecipe.epochs ?? 1} epochs on the whole training split`);
         const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log, signal: o.signal });
         finalSeconds = f.seconds;
+        finalEpochs = f.epochs;
         if (f.test) {
           bestOut.test_acc = f.test.accuracy;
           bestOut.params = f.params;
@@ -265,6 +282,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       seconds: (Date.now() - t0) / 1000,
       searchSeconds,
       finalSeconds,
+      finalEpochs,
       resumed,
     };
     atomicWrite(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -356,6 +374,14 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Stu
     ...inherit,
   };
 }
+
+/**
+ * Fewest planned epochs for which `finalAugment: 'auto'` augments the final retraining. Shifts and
+ * flips slow short trainings down: with 5 epochs on Fashion-MNIST, the baseline CNN reached 92.61%
+ * without them and 91.35% with them (the README's Results); over long trainings they are
+ * what keeps the network from overfitting.
+ */
+export const AUTO_AUGMENT_EPOCHS = 15;
 
 /** Most epochs a time-fitted final retraining gets. */
 const MAX_FINAL_EPOCHS = 500;

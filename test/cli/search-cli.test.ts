@@ -79,9 +79,9 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   assert.ok(existsSync(join(out, 'model.safetensors')));
 });
 
-test('loom search --inherit: evolution children start from their parents\' weights; --final-budget fits the final epochs to a time', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+test('loom search --inherit: evolution children start from their parents\' weights; --final-budget trains the final model for a time', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
   const out = join(dir, 'inherit');
-  const r = loom(['search', ...TINY, '--strategy', 'evolution', '--option', 'population=2', '--option', 'sampleSize=1', '--trials', '4', '--inherit', '--final-budget', '30s', '--out', out, '--json'], 300_000);
+  const r = loom(['search', ...TINY, '--strategy', 'evolution', '--option', 'population=2', '--option', 'sampleSize=1', '--trials', '4', '--inherit', '--final-budget', '15s', '--out', out, '--json'], 300_000);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   assert.equal(res.trials.complete, 4);
@@ -95,14 +95,17 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   }
   assert.equal(a.metrics.inherited, undefined, 'no parent, nothing inherited');
   for (const t of show.trials) assert.ok(existsSync(join(out, 'weights', `trial-${t.number}.safetensors`)), `trial ${t.number}'s weights are kept`);
-  // The final retraining's epochs were fitted to 30 s from the best trial's measured epoch time.
-  const m = /final: (\d+) epochs fit in 30 s \(about ([\d.]+) s per epoch/.exec(r.stderr);
+  // The final retraining trained for 15 s, its schedule running over the time.
+  const m = /final: retraining trial \d+'s architecture for 15 s on the whole training split \((augmented|not augmented), about (\d+) epochs by trial \d+'s timing\)/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
-  assert.equal(recipe.epochs, Number(m[1]));
-  // The log rounds the epoch time to 0.1 s: the epochs are 30 s over a time within 0.05 s of it.
-  const per = Number(m[2]);
-  assert.ok(recipe.epochs >= Math.floor(30 / (per + 0.05)) && recipe.epochs <= Math.floor(30 / Math.max(0.01, per - 0.05)), `${recipe.epochs} epochs of ${per} s`);
+  assert.equal(recipe.seconds, 15);
+  // --final-augment auto: augmented when 15 epochs or more are planned.
+  assert.equal(recipe.augment, Number(m[2]) >= 15);
+  assert.equal(m[1] === 'augmented', recipe.augment);
+  assert.ok(res.finalEpochs >= 2, `the final trained ${res.finalEpochs} epochs of 600 images in 15 s`);
+  // Its wall time adds the worker's start, the data's loading and the test to the 15 s of training.
+  assert.ok(res.finalSeconds >= 15 && res.finalSeconds < 45, `final retraining took ${res.finalSeconds} s`);
   assert.ok(res.best.test_acc > 0.1, `test accuracy ${res.best.test_acc}`);
 });
 

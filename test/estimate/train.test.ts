@@ -112,6 +112,36 @@ test('augmentation, warm-up, Adam and early stop via an abort signal', async () 
   dispose(train);
 });
 
+test('a time budget ends training after the batch that uses it up, with the schedule at its end', async () => {
+  const train = quadrants(256, 8);
+  manualSeed(0);
+  const model = mlp();
+  // Each batch takes at least 30 ms, so 0.3 s is about 10 batches of the 10,000 that 1000 epochs would be.
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {}
+  };
+  const lrs: number[] = [];
+  const t0 = performance.now();
+  const r = await trainClassifier(model, { train }, { epochs: 1000, batchSize: 32, lr: 0.05, seconds: 0.3 }, {
+    onBatch: (b) => {
+      lrs.push(b.lr);
+      busy(30);
+    },
+  });
+  const took = (performance.now() - t0) / 1000;
+  assert.equal(r.stopped, false, 'running out of time is the normal end, not a stop');
+  assert.ok(r.epochs.length >= 1 && r.epochs.length <= 3, `epochs ${r.epochs.length}`);
+  assert.ok(lrs.length >= 5 && lrs.length < 40, `batches ${lrs.length}`);
+  assert.ok(took < 2, `took ${took} s`);
+  assert.ok(lrs[1] < 0.05 * 0.99 && lrs[1] > 0.03, `the schedule follows the time: second batch's rate ${lrs[1]}`);
+  assert.ok(lrs.every((v, i) => i === 0 || v <= lrs[i - 1]), 'the rate only falls');
+  assert.equal(lrs[lrs.length - 1], 0, 'cosine schedule ends at zero when the time is up');
+  await assert.rejects(trainClassifier(model, { train }, { epochs: 1, seconds: 0 }), /seconds must be a positive number/);
+  model.dispose();
+  dispose(train);
+});
+
 test('bad recipes are rejected before any work', async () => {
   const train = quadrants(16, 7);
   const model = mlp();

@@ -77,10 +77,11 @@ export async function demo(o: DemoOptions): Promise<void> {
     if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
-  // The reference: the baseline CNN with the final model's recipe and epochs, through the same path.
+  // The reference: the baseline CNN with the final model's recipe and time (or epochs), through the same path.
   const { trainFinal } = await import('../../study/search.js');
   const final = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')) as { recipe: Record<string, unknown>; seed: number };
-  log(`baseline: training the baseline CNN (loom baseline) with the final recipe, ${final.recipe.epochs} epochs`);
+  const length = typeof final.recipe.seconds === 'number' ? formatDuration(final.recipe.seconds) : `${final.recipe.epochs} epochs`;
+  log(`baseline: training the baseline CNN (loom baseline) with the final recipe, ${length}`);
   const b = await trainFinal({
     space,
     arch: { space: 'fmnist-net', values: { ...DEMO_BASELINE } },
@@ -103,7 +104,7 @@ export async function demo(o: DemoOptions): Promise<void> {
   }
   const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
   process.stdout.write(
-    `baseline CNN, same recipe (${final.recipe.epochs} epochs, ${b.seconds.toFixed(0)} s): test ${pct(b.test?.accuracy)}, ${b.params.toLocaleString('en-US')} params\n` +
-      `searched model: test ${pct(result.best.test_acc)}, ${result.best.params.toLocaleString('en-US')} params (${(result.finalSeconds ?? 0).toFixed(0)} s)\n`,
+    `baseline CNN, same recipe (${b.epochs} epochs, ${b.seconds.toFixed(0)} s): test ${pct(b.test?.accuracy)}, ${b.params.toLocaleString('en-US')} params\n` +
+      `searched model: test ${pct(result.best.test_acc)}, ${result.best.params.toLocaleString('en-US')} params (${result.finalEpochs ?? '?'} epochs, ${(result.finalSeconds ?? 0).toFixed(0)} s)\n`,
   );
 }

@@ -26,6 +26,8 @@ export interface SearchCliOptions {
   epochs: number;
   finalEpochs?: number;
   finalBudget?: number;
+  /** Augment the final retraining: on, off, or auto (default: when it plans 15 epochs or more). */
+  finalAugment?: 'auto' | 'on' | 'off';
   inherit?: boolean;
   batchSize: number;
   lr?: number;
@@ -125,7 +127,8 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
     recipe,
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
-    finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs, augment: true } : null,
+    finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs } : null,
+    finalAugment: o.finalAugment === 'on' ? true : o.finalAugment === 'off' ? false : 'auto',
     ...(final.seconds !== undefined ? { finalSeconds: final.seconds } : {}),
     inherit: !!o.inherit,
     pruner: o.pruning === false ? 'none' : (o.pruner ?? 'median'),
