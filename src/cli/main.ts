@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf } from './errors.js';
-import { durationArg, intArg, positiveNumberArg, shapeArg } from './options.js';
+import { durationArg, intArg, positiveNumberArg, shapeArg, unitIntervalArg } from './options.js';
 import { packageFile, packageInfo } from './package-info.js';
 import { ONESHOT_METHODS } from './commands/oneshot.js';
 
@@ -186,6 +186,7 @@ function buildProgram(): Command {
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('-e, --epochs <n>', 'training epochs per trial (multi-fidelity strategies choose their own)', intArg(1), 2)
     .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none; default: trained for --final-budget instead, or 10 epochs without a budget)', intArg(0))
+    .option('--final-label-smoothing <x>', 'label smoothing of the final retraining', unitIntervalArg, 0.1)
     .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 15 epochs or more; they slow short trainings)').choices(['auto', 'on', 'off']).default('auto'))
     .option('--final-budget <duration>', 'train the final model for this time (e.g. 8m; its learning-rate schedule runs over the time) (default with --budget: half of it)', durationArg)
     .option('--inherit', 'weight inheritance: a mutated child starts from its parent\'s trained weights where they fit (evolution)')

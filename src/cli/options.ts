@@ -23,6 +23,13 @@ export function positiveNumberArg(v: string): number {
   return n;
 }
 
+/** A number in [0, 1) (label smoothing, a probability). */
+export function unitIntervalArg(v: string): number {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1.');
+  return n;
+}
+
 /** An input shape `CxHxW` of positive integers, e.g. `3x32x32`. */
 export function shapeArg(v: string): [number, number, number] {
   const m = /^(\d+)x(\d+)x(\d+)$/.exec(v.trim());

@@ -17,6 +17,7 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--budget', '0s']), /a budget must be more than zero/);
   assertUsageError(loom(['search', '--space', 'nb201', '--budget', 'soon']), /not a duration: 'soon'/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '-3']), /--trials <n>.*expected an integer >= 1/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '1', '--final-label-smoothing', '1']), /--final-label-smoothing <x>.*expected a number from 0 up to \(not including\) 1/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--workers', '0']), /--workers <n>.*expected an integer from 1/);
   assertUsageError(loom(['search', '--space', 'nope', '--trials', '2', '--out', join(dir, 'a')]), /unknown search space 'nope'/);
   assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'magic', '--trials', '2', '--out', join(dir, 'a')]), /unknown strategy 'magic' \(known: random, /);
@@ -100,6 +101,7 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   assert.ok(m, r.stderr);
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
   assert.equal(recipe.seconds, 15);
+  assert.equal(recipe.labelSmoothing, 0.1, 'the final retraining smooths its labels by default');
   // --final-augment auto: augmented when 15 epochs or more are planned.
   assert.equal(recipe.augment, Number(m[2]) >= 15);
   assert.equal(m[1] === 'augmented', recipe.augment);

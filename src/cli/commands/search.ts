@@ -28,6 +28,8 @@ export interface SearchCliOptions {
   finalBudget?: number;
   /** Augment the final retraining: on, off, or auto (default: when it plans 15 epochs or more). */
   finalAugment?: 'auto' | 'on' | 'off';
+  /** Label smoothing of the final retraining (default 0.1). */
+  finalLabelSmoothing?: number;
   inherit?: boolean;
   batchSize: number;
   lr?: number;
@@ -127,7 +129,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
     recipe,
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
-    finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs } : null,
+    finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
     finalAugment: o.finalAugment === 'on' ? true : o.finalAugment === 'off' ? false : 'auto',
     ...(final.seconds !== undefined ? { finalSeconds: final.seconds } : {}),
     inherit: !!o.inherit,
