@@ -11,7 +11,9 @@
  * 1. Start from the trained supernet, its edges mixed by softmax(alpha).
  * 2. Take the undecided edges in a seeded random order. For the edge at hand, mask each candidate
  *    op in turn (its mixing weight set to 0, the others left as they are) and measure the
- *    supernet's validation accuracy (eval mode). The op whose removal costs the most accuracy
+ *    supernet's validation accuracy (batch norms on batch statistics, as in training and as
+ *    DARTS-PT's code measures: in eval mode, the running statistics of the unmasked mixture
+ *    mislead every masked measurement). The op whose removal costs the most accuracy
  *    (ties: the most validation loss) is chosen, and the edge becomes that op alone (one-hot).
  * 3. Tune the supernet's weights for `tuneEpochs` epochs with the edges as they now are, then go
  *    on with the next edge.
@@ -77,10 +79,15 @@ export interface PerturbationResult {
   stopped: boolean;
 }
 
-/** Validation accuracy and mean loss of the supernet in its current mode, in eval mode. */
-export function supernetAccuracy(s: Supernet, set: LabelledSet, batchSize = 500): { accuracy: number; loss: number } {
+/**
+ * Accuracy and mean loss of the supernet in its current forward mode on a labelled set, without
+ * gradients. With `batchStats` (as DARTS-PT measures) the batch norms normalise by each batch's own
+ * statistics, as in training: masking an op changes what the later edges see, which their running
+ * statistics, gathered under the full mixture, do not describe. Without, eval mode.
+ */
+export function supernetAccuracy(s: Supernet, set: LabelledSet, batchSize = 500, batchStats = false): { accuracy: number; loss: number } {
   const was = s.training;
-  s.eval();
+  s.train(batchStats);
   try {
     const loader = new DataLoader([set.images, set.labels], { batchSize, shuffle: false });
     let [correct, loss, n] = [0, 0, 0];
@@ -133,7 +140,7 @@ export async function perturbationSelect(s: Supernet, data: OneShotData, o: Pert
     const ts = weightTensors(m);
     try {
       s.setMode({ kind: 'weights', weights: ts });
-      return supernetAccuracy(s, data.val, o.evalBatchSize ?? 500);
+      return supernetAccuracy(s, data.val, o.evalBatchSize ?? 500, true);
     } finally {
       s.setMode({ kind: 'softmax' });
       dispose(ts);

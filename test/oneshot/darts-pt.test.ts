@@ -42,7 +42,7 @@ test('DARTS-PT on NB201: each edge gets the op whose masking costs the most accu
   // The supernet, evaluated in the chosen cell's one-hot weights, scores what the last decision measured.
   const oneHot = s.opWeights();
   assert.ok(oneHot[0].every((row) => Math.max(...row) > 0.999));
-  const acc = supernetAccuracy(s.setMode({ kind: 'softmax' }), d.val);
+  const acc = supernetAccuracy(s.setMode({ kind: 'softmax' }), d.val, 500, true);
   assert.ok(Math.abs(acc.accuracy - sel[5].tunedAccuracy) < 0.02, `${acc.accuracy} vs ${sel[5].tunedAccuracy}`);
   s.dispose();
   assert.equal(memory().liveTensors, base, 'nothing left behind');
