@@ -17,7 +17,7 @@ import type { Architecture } from '../space/architecture.js';
 import type { SearchSpace } from '../space/space.js';
 import { Rng } from '../util/rng.js';
 import type { OneShotData, OneShotOptions } from './search.js';
-import { type ScoreOptions, type ScoredArch, type SupernetSearchResult, calibrateFor, scoreArch, scoreOptionsOf, splitBudget, trainUniformPaths } from './spos.js';
+import { type ScoreOptions, type ScoredArch, type SupernetSearchResult, finishSupernetSearch, scoreArch, scoreOptionsOf, splitBudget, trainUniformPaths } from './spos.js';
 import { type Supernet, SupernetError } from './supernet.js';
 
 /** Options of {@link randomWsSearch}. */
@@ -80,18 +80,5 @@ export async function randomWsSearch(supernet: Supernet, data: OneShotData, opti
       lastYield = performance.now();
     }
   }
-  const best = top as ScoredArch;
-  calibrateFor(supernet, best.arch, data, score);
-  const end = performance.now();
-  return {
-    arch: best.arch,
-    text: best.text,
-    history: trained.history,
-    seconds: (end - t0) / 1000,
-    stopped: trained.stopped || cut,
-    alphas: [],
-    candidates: [...scored].sort((a, b) => b.accuracy - a.accuracy || a.loss - b.loss),
-    trainSeconds: trained.seconds,
-    searchSeconds: (end - ts) / 1000,
-  };
+  return finishSupernetSearch(supernet, data, score, trained, [...scored].sort((a, b) => b.accuracy - a.accuracy || a.loss - b.loss), cut, t0, ts);
 }

@@ -442,16 +442,32 @@ export async function sposSearch(supernet: Supernet, data: OneShotData, options:
   const trained = await trainUniformPaths(supernet, data, { ...options, ...(trainBudget !== undefined ? { budgetSeconds: trainBudget } : {}) }, 'spos');
   const ts = performance.now();
   const evolved = await evolveWithSupernet(supernet, data, evo, { signal: options.signal, deadline, onGeneration: options.onGeneration });
-  const candidates = evolved.candidates;
+  return finishSupernetSearch(supernet, data, evo, trained, evolved.candidates, evolved.stopped, t0, ts);
+}
+
+/**
+ * The end of a search over a trained supernet (SPOS, random-WS): the best of `candidates` (sorted,
+ * best first) gets its batch-norm statistics recalibrated in the supernet, and the result is built.
+ */
+export function finishSupernetSearch(
+  supernet: Supernet,
+  data: OneShotData,
+  score: ScoreOptions & { batchSize?: number; seed?: number; device?: Device },
+  trained: UniformTraining,
+  candidates: ScoredArch[],
+  cut: boolean,
+  t0: number,
+  ts: number,
+): SupernetSearchResult {
   const top = candidates[0];
-  calibrateFor(supernet, top.arch, data, evo);
+  calibrateFor(supernet, top.arch, data, score);
   const end = performance.now();
   return {
     arch: top.arch,
     text: top.text,
     history: trained.history,
     seconds: (end - t0) / 1000,
-    stopped: trained.stopped || evolved.stopped,
+    stopped: trained.stopped || cut,
     alphas: [],
     candidates,
     trainSeconds: trained.seconds,

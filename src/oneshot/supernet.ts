@@ -46,7 +46,7 @@ import type { Architecture } from '../space/architecture.js';
 import { GraphBuilder, type NetGraph } from '../space/graph/graph.js';
 import { type BuildLib, type BuiltOp, getOp, numel } from '../space/graph/ops.js';
 import * as blocks from '../space/networks/blocks.js';
-import { compileGraph, type GraphNetwork } from '../space/networks/compile.js';
+import { compileGraph, type GraphNetwork, NodeValues } from '../space/networks/compile.js';
 import type { NetworkOptions } from '../space/space.js';
 import {
   DARTS_CELLS,
@@ -686,21 +686,7 @@ export class Supernet extends nn.Module {
     const left = new Int32Array(g.nodes.length);
     for (const n of g.nodes) if (on[n.id]) for (const i of reads[n.id]) left[i]++;
     left[g.outputs.logits]++;
-    const vals: (Tensor | undefined)[] = new Array(g.nodes.length);
-    vals[0] = x;
-    // How many node values hold each tensor (identity-like ops pass their input on).
-    const holders = new Map<Tensor, number>([[x, 1]]);
-    const release = (id: number) => {
-      const t = vals[id];
-      vals[id] = undefined;
-      if (!t) return;
-      const n = (holders.get(t) ?? 1) - 1;
-      if (n > 0) holders.set(t, n);
-      else {
-        holders.delete(t);
-        if (t !== x) t.dispose();
-      }
-    };
+    const vals = new NodeValues(g.nodes.length, x);
     try {
       for (const n of g.nodes) {
         if (n.id === 0 || !on[n.id]) continue;
@@ -711,7 +697,7 @@ export class Supernet extends nn.Module {
           const w = weights[m.cellType];
           let acc: Tensor | null = null;
           m.candidates.forEach((cd, j) => {
-            const term = (vals[cd.out] as Tensor).mul(w[m.edge * K + j]);
+            const term = vals.get(cd.out).mul(w[m.edge * K + j]);
             if (acc) {
               const next: Tensor = acc.add(term);
               acc.dispose();
@@ -721,13 +707,13 @@ export class Supernet extends nn.Module {
           });
           y = acc as unknown as Tensor;
           if (aux !== 0 && m.stride === 1) {
-            const next = y.add(vals[source(m)] as Tensor, aux);
+            const next = y.add(vals.get(source(m)), aux);
             y.dispose();
             y = next;
           }
         } else if (m) {
           const k = (pick as Choice)[m.cellType][m.edge];
-          const out = vals[m.candidates[k].out] as Tensor;
+          const out = vals.get(m.candidates[k].out);
           if (hard) {
             // GDAS's code: the sampled op times its hard weight (1 in value), plus the other hard weights (0 in value).
             const h = hard[m.cellType].select(0, m.edge);
@@ -738,20 +724,19 @@ export class Supernet extends nn.Module {
             for (const t of [h, hk, rest, prod]) t.dispose();
           } else y = out;
         } else {
-          const xs = reads[n.id].map((i) => vals[i] as Tensor);
+          const xs = reads[n.id].map((i) => vals.get(i));
           if (!xs.length) throw new Error(`supernet: node ${n.name} has no active input`);
           const op = this.built[n.id] as BuiltOp;
           y = op instanceof nn.Module ? (op.call(...xs) as Tensor) : op(xs);
         }
-        vals[n.id] = y;
-        holders.set(y, (holders.get(y) ?? 0) + 1);
-        for (const i of reads[n.id]) if (--left[i] === 0) release(i);
+        vals.set(n.id, y);
+        for (const i of reads[n.id]) if (--left[i] === 0) vals.release(i);
       }
     } catch (e) {
-      for (let i = 1; i < vals.length; i++) if (vals[i]) release(i);
+      vals.releaseAll();
       throw e;
     }
-    return vals[g.outputs.logits] as Tensor;
+    return vals.get(g.outputs.logits);
   }
 
   // ---- memory --------------------------------------------------------------------------------

@@ -23,6 +23,47 @@ interface Plan {
   free: number[][];
 }
 
+/**
+ * The node values of one forward pass over a graph, each freed when released by the last node that
+ * needs it. Identity-like ops pass their input tensor on, so one tensor can be several nodes'
+ * value: it is disposed of when its last holder is released. The input (node 0) is never disposed of.
+ */
+export class NodeValues {
+  private readonly vals: (Tensor | undefined)[];
+  private readonly holders: Map<Tensor, number>;
+  constructor(
+    nodes: number,
+    private readonly input: Tensor,
+  ) {
+    this.vals = new Array(nodes);
+    this.vals[0] = input;
+    this.holders = new Map([[input, 1]]);
+  }
+  /** Node `id`'s value (it must be set and not yet released). */
+  get(id: number): Tensor {
+    return this.vals[id] as Tensor;
+  }
+  set(id: number, t: Tensor): void {
+    this.vals[id] = t;
+    this.holders.set(t, (this.holders.get(t) ?? 0) + 1);
+  }
+  release(id: number): void {
+    const t = this.vals[id];
+    this.vals[id] = undefined;
+    if (!t) return;
+    const n = (this.holders.get(t) ?? 1) - 1;
+    if (n > 0) this.holders.set(t, n);
+    else {
+      this.holders.delete(t);
+      if (t !== this.input) t.dispose();
+    }
+  }
+  /** Releases every value still held (after an error). */
+  releaseAll(): void {
+    for (let i = 1; i < this.vals.length; i++) if (this.vals[i]) this.release(i);
+  }
+}
+
 /** The engine module of a network graph. `call(x)` returns the `logits` output. */
 export class GraphNetwork extends nn.Module {
   /** The graph it was compiled from. */
@@ -81,37 +122,21 @@ export class GraphNetwork extends nn.Module {
   /** The named outputs (e.g. `['logits', 'aux']`) for input `x`. */
   forwardOutputs(x: Tensor, outputs: readonly string[] = ['logits']): Record<string, Tensor> {
     const { order, free } = this.plan(outputs);
-    const vals: (Tensor | undefined)[] = new Array(this.graph.nodes.length);
-    vals[0] = x;
-    // How many live node values hold each tensor object (identity-like ops pass their input on).
-    const holders = new Map<Tensor, number>([[x, 1]]);
-    const release = (id: number) => {
-      const t = vals[id];
-      vals[id] = undefined;
-      if (!t) return;
-      const n = (holders.get(t) ?? 1) - 1;
-      if (n > 0) holders.set(t, n);
-      else {
-        holders.delete(t);
-        if (t !== x) t.dispose();
-      }
-    };
+    const vals = new NodeValues(this.graph.nodes.length, x);
     try {
       order.forEach((id, step) => {
         const node = this.graph.nodes[id];
-        const xs = node.inputs.map((i) => vals[i] as Tensor);
+        const xs = node.inputs.map((i) => vals.get(i));
         const op = this.ops[id] as BuiltOp;
-        const y = op instanceof nn.Module ? (op.call(...xs) as Tensor) : op(xs);
-        vals[id] = y;
-        holders.set(y, (holders.get(y) ?? 0) + 1);
-        for (const d of free[step]) release(d);
+        vals.set(id, op instanceof nn.Module ? (op.call(...xs) as Tensor) : op(xs));
+        for (const d of free[step]) vals.release(d);
       });
     } catch (e) {
-      for (let i = 1; i < vals.length; i++) if (vals[i]) release(i);
+      vals.releaseAll();
       throw e;
     }
     const out: Record<string, Tensor> = {};
-    for (const o of outputs) out[o] = vals[this.graph.outputs[o]] as Tensor;
+    for (const o of outputs) out[o] = vals.get(this.graph.outputs[o]);
     return out;
   }
 
