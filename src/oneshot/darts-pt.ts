@@ -165,9 +165,18 @@ export async function perturbationSelect(s: Supernet, data: OneShotData, o: Pert
     }
     return measure(w).accuracy;
   };
-  // Largest accuracy drop first; ties by the larger loss.
-  const strongest = (masked: { accuracy: number; loss: number }[], allowed: number[]): number =>
-    allowed.reduce((best, k) => (masked[k].accuracy < masked[best].accuracy || (masked[k].accuracy === masked[best].accuracy && masked[k].loss > masked[best].loss) ? k : best), allowed[0]);
+  // Largest accuracy drop first (the lowest accuracy when masked); ties by the larger loss.
+  const byCost = (a: { accuracy: number; loss: number }, b: { accuracy: number; loss: number }): number => a.accuracy - b.accuracy || b.loss - a.loss;
+  // The current weights with one edge's row changed by `mask`, measured.
+  const measureMasked = (t: number, e: number, mask: (row: number[]) => number[]) => {
+    const m = w.map((rows) => rows.map((r) => [...r]));
+    m[t][e] = mask(m[t][e]);
+    return measure(m);
+  };
+  const record = (d: PerturbationDecision): void => {
+    decisions.push(d);
+    o.onDecision?.(d);
+  };
 
   // 1. Ops, edge by edge in a seeded random order.
   const order = s.cellTypes.flatMap((_, t) => s.edges.map((_e, e) => [t, e] as const));
@@ -182,16 +191,14 @@ export async function perturbationSelect(s: Supernet, data: OneShotData, o: Pert
         masked.push({ accuracy: Number.NaN, loss: Number.NaN });
         continue;
       }
-      const m = w.map((rows) => rows.map((r) => [...r]));
-      m[t][e][k] = 0;
-      masked.push(measure(m));
+      masked.push(measureMasked(t, e, (row) => row.map((v, j) => (j === k ? 0 : v))));
       await yieldToEventLoop();
     }
-    const k = strongest(masked, candidates);
+    const k = [...candidates].sort((a, b) => byCost(masked[a], masked[b]))[0];
     w[t][e] = w[t][e].map((_, j) => (j === k ? 1 : 0));
     decided[t][e] = true;
     const tunedAccuracy = await tune();
-    const d: PerturbationDecision = {
+    record({
       kind: 'op',
       cellType: t,
       at: e,
@@ -199,9 +206,7 @@ export async function perturbationSelect(s: Supernet, data: OneShotData, o: Pert
       masked: candidates.map((j) => ({ candidate: s.ops[j], accuracy: masked[j].accuracy, loss: masked[j].loss })),
       chosen: [s.ops[k]],
       tunedAccuracy,
-    };
-    decisions.push(d);
-    o.onDecision?.(d);
+    });
   }
 
   // 2. DARTS: each node's two inputs.
@@ -212,16 +217,15 @@ export async function perturbationSelect(s: Supernet, data: OneShotData, o: Pert
       const [t, j] = nodes[i];
       const incoming = s.edges.flatMap(([to], e) => (to === j ? [e] : []));
       const base = measure(w);
-      const masked = incoming.map((e) => {
-        const m = w.map((rows) => rows.map((r) => [...r]));
-        m[t][e] = m[t][e].map(() => 0);
-        return measure(m);
-      });
-      const byCost = incoming.map((e, q) => ({ e, ...masked[q] })).sort((a, b) => a.accuracy - b.accuracy || b.loss - a.loss);
-      const keep = byCost.slice(0, 2).map((x) => x.e);
+      const masked = incoming.map((e) => measureMasked(t, e, (row) => row.map(() => 0)));
+      const keep = incoming
+        .map((e, q) => ({ e, ...masked[q] }))
+        .sort(byCost)
+        .slice(0, 2)
+        .map((x) => x.e);
       for (const e of incoming) if (!keep.includes(e)) w[t][e] = w[t][e].map(() => 0);
       const tunedAccuracy = await tune();
-      const d: PerturbationDecision = {
+      record({
         kind: 'edges',
         cellType: t,
         at: j,
@@ -229,19 +233,18 @@ export async function perturbationSelect(s: Supernet, data: OneShotData, o: Pert
         masked: incoming.map((e, q) => ({ candidate: `${s.edges[e][1]}->${j}`, accuracy: masked[q].accuracy, loss: masked[q].loss })),
         chosen: keep.map((e) => `${s.edges[e][1]}->${j}`),
         tunedAccuracy,
-      };
-      decisions.push(d);
-      o.onDecision?.(d);
+      });
     }
   }
 
   // The choice as alphas: the chosen op's logit far above the rest; a dropped DARTS edge is all `none`.
   const BIG = 20;
+  const searched = s.alphaValues();
   const alphas = w.map((rows, t) =>
     rows.map((r, e) => {
       if (decided[t][e] && r.every((v) => v === 0)) return r.map((_, k) => (k === none ? BIG : 0));
       if (decided[t][e]) return r.map((v) => (v === 1 ? BIG : 0));
-      return s.alphaValues()[t][e]; // undecided (stopped early): as the search left it
+      return searched[t][e]; // undecided (stopped early): as the search left it
     }),
   );
   s.setAlphas(alphas);
