@@ -120,6 +120,8 @@ export interface EpochResult {
   lr: number;
   /** Wall time of the epoch (training and validation), seconds. */
   seconds: number;
+  /** Training examples it went through (fewer than the split's when training for a time ended it early). */
+  examples: number;
   /** Live native tensors after the epoch (flat from epoch to epoch when nothing leaks). */
   liveTensors: number;
 }
@@ -412,6 +414,7 @@ export async function trainClassifier(
         ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
         lr: opt.lr,
         seconds: (performance.now() - te) / 1000,
+        examples: seen,
         liveTensors: memory().liveTensors,
       };
       results.push(result);

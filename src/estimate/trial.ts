@@ -104,6 +104,8 @@ export interface TrialCurvePoint {
   lr: number;
   /** Wall time of the epoch, seconds. */
   seconds: number;
+  /** Training examples the epoch went through (fewer than the split's when a time budget ended it). */
+  examples: number;
 }
 
 /** Hooks of {@link trainArchitecture}. */
@@ -267,6 +269,7 @@ export async function trainArchitecture(spec: TrialSpec, data: TrialData, hooks:
       valAcc: e.valAccuracy ?? Number.NaN,
       lr: e.lr,
       seconds: e.seconds,
+      examples: e.examples,
     });
     let stoppedByHook = false;
     let result: Awaited<ReturnType<typeof trainClassifier>>;

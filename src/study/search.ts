@@ -170,13 +170,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const running = new Map<number, Promise<void>>();
       const curves = new Map<number, number[]>();
       const prunerKind = o.pruner ?? 'median';
+      if (prunerKind === 'curve' && o.recipe.seconds !== undefined) throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time (recipe.seconds)");
       try {
         const launch = (t: TrialRecord) => {
           const spec = trialSpec(o, t, threads, study, out);
           const planned = spec.fidelity?.epochs ?? spec.recipe?.epochs ?? 1;
           const pruner = makePruner(prunerKind, planned);
           const job = pool.run(spec, (point) => {
-            study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds } });
+            study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds, examples: point.examples } });
             const c = curves.get(t.number) ?? [];
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
@@ -387,23 +388,27 @@ export const AUTO_AUGMENT_EPOCHS = 15;
 const MAX_FINAL_EPOCHS = 500;
 
 /**
- * Seconds an epoch of the final retraining of `best` should take: the median epoch time on its
- * curve, per training example it trained on, times the examples of the whole training split, times
- * `threadRatio` (the trial's threads over the final run's; perfect scaling assumed), plus 5% for
- * the augmentation the final recipe adds. Null when the trial recorded no timing.
+ * Seconds an epoch of the final retraining of `best` should take: the median over its curve of an
+ * epoch's time per training example it went through (older curves without `examples`: the trial's
+ * training examples), times the examples of the whole training split, times `threadRatio` (the
+ * trial's threads over the final run's; perfect scaling assumed). The trial's epochs include its
+ * validation, which the final's do not, so the estimate errs long by about what augmentation adds.
+ * Null when the trial recorded no timing.
  */
 function estimateFinalEpochSeconds(study: Study, best: TrialRecord, o: SearchOptions, data: DatasetOptions, threadRatio: number): number | null {
   const examples = Number(best.metrics.examples);
-  const times = study.store
+  const perExample = study.store
     .curve(study.name, best.number)
-    .map((p) => p.metrics.seconds)
-    .filter((x): x is number => typeof x === 'number' && x > 0)
+    .map((p) => {
+      const seen = typeof p.metrics.examples === 'number' ? p.metrics.examples : examples;
+      return typeof p.metrics.seconds === 'number' && p.metrics.seconds > 0 && seen > 0 ? p.metrics.seconds / seen : Number.NaN;
+    })
+    .filter((x) => !Number.isNaN(x))
     .sort((a, b) => a - b);
-  if (!(examples > 0) || times.length === 0) return null;
-  const median = times[Math.floor(times.length / 2)];
+  if (!(examples > 0) || perExample.length === 0) return null;
   const split = examples / (o.fidelity?.dataFraction ?? 1);
   const whole = data.valFraction !== undefined ? split / (1 - data.valFraction) : split + (data.valSize ?? 0);
-  return (median / examples) * whole * threadRatio * 1.05;
+  return perExample[Math.floor(perExample.length / 2)] * whole * threadRatio;
 }
 
 /** Stores a job's outcome as the trial's end. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { SqliteStore } from '../../src/study/sqlite.js';
 import { assertUsageError, cli, loom } from './loom.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loom-search-cli-'));
@@ -23,6 +24,10 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'magic', '--trials', '2', '--out', join(dir, 'a')]), /unknown strategy 'magic' \(known: random, /);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--pruner', 'sometimes']), /argument 'sometimes' is invalid\. Allowed choices are median, curve, none/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--final-epochs', '3', '--final-budget', '1m', '--out', join(dir, 'a')]), /give --final-epochs or --final-budget, not both/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--epochs', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /give --epochs or --trial-budget, not both/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'hyperband', '--trials', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /--trial-budget cannot be used with hyperband: a multi-fidelity strategy chooses each trial's epochs itself/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '10s', '--pruner', 'curve', '--out', join(dir, 'a')]), /--pruner curve cannot be used with --trial-budget/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
   assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
   const file = join(dir, 'plain-file');
@@ -109,6 +114,40 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   // Its wall time adds the worker's start, the data's loading and the test to the 15 s of training.
   assert.ok(res.finalSeconds >= 15 && res.finalSeconds < 45, `final retraining took ${res.finalSeconds} s`);
   assert.ok(res.best.test_acc > 0.1, `test accuracy ${res.best.test_acc}`);
+});
+
+test('loom search --trial-budget: every trial trains for the time, its schedule over it; the epochs of the final retraining are estimated from the examples it went through', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const out = join(dir, 'trial-budget');
+  // An epoch of 20,000 images takes longer than 2 s, so each trial stops inside its first epoch.
+  const args = ['--space', 'nb201', '--channels', '4', '--cells', '1', '--train-limit', '20000', '--val-size', '500', '--batch-size', '50', '--threads', '1'];
+  const r = loom(['search', ...args, '--strategy', 'random', '--trials', '2', '--trial-budget', '2s', '--final-budget', '4s', '--out', out, '--json'], 300_000);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.trials.complete, 2);
+  const store = new SqliteStore(join(out, 'loom.db'));
+  try {
+    const split = 20000 - 500;
+    const perExample: number[] = [];
+    for (const t of store.trials(res.study)) {
+      const curve = store.curve(res.study, t.number);
+      assert.equal(curve.length, 1, `trial ${t.number} trained one partial epoch`);
+      const { examples, seconds, lr } = curve[0].metrics as { examples: number; seconds: number; lr: number };
+      assert.ok(examples > 0 && examples < split, `trial ${t.number} went through ${examples} of ${split} images in 2 s`);
+      assert.equal(examples % 50, 0, 'whole batches');
+      assert.ok(lr < 1e-3, `the schedule reached its end with the time: lr ${lr}`);
+      // The epoch's time is the 2 s of training (the last batch may run over) and the validation.
+      assert.ok(seconds >= 2 && seconds < 6, `trial ${t.number}'s epoch took ${seconds} s`);
+      perExample.push(seconds / examples);
+    }
+    // The final's epochs are estimated from the time per image the best trial went through, not per image of its split.
+    const best = store.curve(res.study, res.best.trial)[0].metrics as { examples: number; seconds: number };
+    const epochs = Math.max(1, Math.round(4 / ((best.seconds / best.examples) * 20000)));
+    assert.match(r.stderr, new RegExp(`final: retraining trial ${res.best.trial}'s architecture for 4 s on the whole training split \\(not augmented, about ${epochs} epochs by trial`));
+  } finally {
+    store.close();
+  }
+  const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
+  assert.equal(recipe.seconds, 4, 'the final recipe has its own time, not the trials\'');
 });
 
 test('loom search: Ctrl-C stops at once (the running trial is failed as killed), and the same command resumes it', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, async () => {

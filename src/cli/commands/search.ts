@@ -23,7 +23,10 @@ export interface SearchCliOptions {
   study?: string;
   out: string;
   seed: number;
-  epochs: number;
+  /** Epochs per trial (default 2; not with `trialBudget`). */
+  epochs?: number;
+  /** Train each trial for this many seconds instead of for `epochs` epochs (its schedule runs over the time). */
+  trialBudget?: number;
   finalEpochs?: number;
   finalBudget?: number;
   /** Augment the final retraining: on, off, or auto (default: when it plans 15 epochs or more). */
@@ -48,6 +51,9 @@ export interface SearchCliOptions {
   /** Print the summary or JSON on stdout (default true). */
   print?: boolean;
 }
+
+/** Most epochs a trial trained for a time (`--trial-budget`) gets. */
+const MAX_TRIAL_EPOCHS = 1000;
 
 /** `key=value` strategy options: numbers, booleans and lists of numbers are parsed. */
 export function parseStrategyOptions(pairs: readonly string[] = []): Record<string, unknown> {
@@ -79,6 +85,7 @@ function checkWritableDir(dir: string): void {
 export async function search(o: SearchCliOptions): Promise<SearchResult> {
   if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
   if (o.finalEpochs !== undefined && o.finalBudget !== undefined) throw new UsageError('give --final-epochs or --final-budget, not both');
+  if (o.epochs !== undefined && o.trialBudget !== undefined) throw new UsageError('give --epochs or --trial-budget, not both');
   const out = resolve(o.out);
   checkWritableDir(out);
   const storage = o.storage ?? `sqlite:${resolve(out, 'loom.db')}`;
@@ -92,6 +99,13 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   const space = getSpace(o.space);
   const strategyOptions = parseStrategyOptions(o.option);
   createStrategy(o.strategy, space, o.seed, strategyOptions); // checks the name and options now, before any work
+  if (o.trialBudget !== undefined) {
+    const { describeStrategies } = await import('../../strategy/registry.js');
+    if (describeStrategies().find((d) => d.name === o.strategy)?.multiFidelity) {
+      throw new UsageError(`--trial-budget cannot be used with ${o.strategy}: a multi-fidelity strategy chooses each trial's epochs itself`);
+    }
+    if (o.pruner === 'curve') throw new UsageError('--pruner curve cannot be used with --trial-budget: it extrapolates to a known last epoch, which a trial trained for a time does not have');
+  }
   resolveDataset(o.dataset); // a missing data set fails here, before any trial
   const study = o.study ?? `${basename(o.space).replace(/\.json$/, '')}-${o.strategy}-${basename(o.dataset)}-s${o.seed}`;
   const { runSearch } = await import('../../study/search.js');
@@ -111,7 +125,9 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: 10, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
-  const recipe = { epochs: o.epochs, batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
+  const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
+  // A trial trained for a time runs its schedule over the time (TrainRecipe.seconds); the epochs only cap it.
+  const recipe = o.trialBudget !== undefined ? { ...train, epochs: MAX_TRIAL_EPOCHS, seconds: o.trialBudget } : { ...train, epochs: o.epochs ?? 2 };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions: { valSize: o.valSize, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
@@ -129,7 +145,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
     recipe,
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
-    finalRecipe: final.epochs > 0 ? { ...recipe, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
+    finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
     finalAugment: o.finalAugment === 'on' ? true : o.finalAugment === 'off' ? false : 'auto',
     ...(final.seconds !== undefined ? { finalSeconds: final.seconds } : {}),
     inherit: !!o.inherit,
