@@ -57,7 +57,11 @@ export interface OneShotOptions {
   device?: Device;
   /** Stops between steps (the result then has `stopped: true`). */
   signal?: AbortSignal;
-  /** Stops between steps once this much time has passed. */
+  /**
+   * Stops between steps once this much time has passed. The weights' cosine schedule then follows
+   * the time: its position is the larger of the epochs done and the share of the time used times
+   * `epochs`, so the learning rate has decayed when the time is up, as in a search of fewer epochs.
+   */
   budgetSeconds?: number;
   /** After each epoch; returning 'stop' ends the search there. */
   onEpoch?: (e: OneShotEpoch) => unknown;
@@ -282,12 +286,16 @@ export async function runOneShot(supernet: Supernet, data: OneShotData, method: 
           await yieldToEventLoop();
           lastYield = performance.now();
         }
-        if (options.signal?.aborted || (options.budgetSeconds !== undefined && (performance.now() - t0) / 1000 > options.budgetSeconds)) {
-          stopped = true;
-          break;
+        if (options.budgetSeconds !== undefined) {
+          // Under a time budget the schedule runs ahead with the time, so it has ended when the time has.
+          const timeUsed = (performance.now() - t0) / 1000 / options.budgetSeconds;
+          if (timeUsed * options.epochs > sched.t) sched.setStep(Math.min(options.epochs, timeUsed * options.epochs));
+          if (timeUsed > 1) stopped = true;
         }
+        if (options.signal?.aborted) stopped = true;
+        if (stopped) break;
       }
-      sched.step();
+      sched.setStep(Math.max(epoch, sched.t));
       const e: OneShotEpoch = {
         epoch,
         epochs: options.epochs,

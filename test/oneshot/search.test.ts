@@ -113,6 +113,18 @@ test('stopping: onEpoch returning stop, an abort signal, a time budget; bad opti
   assert.equal(r.history.length, 1);
   r = await dartsSearch(s, d, { epochs: 5, batchSize: 64, budgetSeconds: 1e-6 });
   assert.equal(r.stopped, true);
+  // Under a budget the cosine schedule follows the time: each epoch of a 10,000-epoch search given 3 s
+  // starts at the learning rate of the share of the time used (not of the epochs done), less a little
+  // slack for the time between epochs.
+  r = await dartsSearch(s, d, { epochs: 10_000, batchSize: 64, lr: 0.025, budgetSeconds: 3 });
+  assert.equal(r.stopped, true);
+  assert.ok(r.history.length >= 2 && r.history.length < 10_000, `${r.history.length} epochs in 3 s`);
+  let used = 0;
+  for (const e of r.history) {
+    const bound = 0.001 + (0.024 * (1 + Math.cos(Math.PI * Math.min(1, (0.95 * used) / 3)))) / 2;
+    assert.ok(e.lr <= bound + 1e-9, `epoch ${e.epoch} started ${used.toFixed(2)} s in at lr ${e.lr}; the time's lr is ${bound}`);
+    used += e.seconds;
+  }
   await assert.rejects(dartsSearch(s, d, { epochs: 0 }), /epochs must be a positive integer/);
   await assert.rejects(dartsSearch(s, d, { epochs: 1, batchSize: 2.5 }), /batchSize must be an integer/);
   await assert.rejects(dartsSearch(s, { train: data.train } as never, { epochs: 1 }), /needs data.train .* and data.val/);
