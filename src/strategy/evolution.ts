@@ -13,7 +13,9 @@
  * told are children of the population as it stands (random architectures while the population
  * plus the random asks still out number fewer than `population`). A failed evaluation (NaN) never
  * joins the population, so it is never a parent and pushes nobody out; a failed initial member
- * is replaced by another random one.
+ * is replaced by another random one. Option `initial` puts given architectures first among the
+ * initial members (warm-starting from known networks, as LEMONADE and NeuNetS's NCEvolve start
+ * from hand-designed ones); the rest of the population is random.
  * @module
  */
 import type { Architecture } from '../space/architecture.js';
@@ -37,12 +39,28 @@ export class RegularizedEvolution extends BaseStrategy<Role> {
   private readonly sampleSize: number;
   /** Oldest first. */
   private population: Member[] = [];
+  /** Architectures that start the population before random ones (option `initial`). */
+  private readonly initial: Architecture[];
 
   constructor(space: SearchSpace, seed: number, options: Record<string, unknown>) {
     super('evolution', space, seed, options);
     this.populationSize = options.population as number;
     this.sampleSize = options.sampleSize as number;
     if (this.sampleSize > this.populationSize) throw this.error(`option 'sampleSize' (${this.sampleSize}) must not exceed 'population' (${this.populationSize})`);
+    const texts = String(options.initial ?? '').split(';').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (texts.length > this.populationSize) throw this.error(`option 'initial' names ${texts.length} architectures, more than 'population' (${this.populationSize})`);
+    this.initial = texts.map((t) => {
+      try {
+        return space.parse(t);
+      } catch (e) {
+        throw this.error(`option 'initial': '${t}' is not an architecture of space '${space.name}': ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /** The first of the `initial` architectures not asked yet, if any. */
+  private nextInitial(): Architecture | undefined {
+    return this.initial.find((a) => !this.asked.has(a.key));
   }
 
   protected propose(n: number, out: Ask[]): void {
@@ -50,7 +68,7 @@ export class RegularizedEvolution extends BaseStrategy<Role> {
     for (const t of this.pending.values()) if (t.tag === 'init') randomOut++;
     while (out.length < n) {
       if (this.population.length + randomOut < this.populationSize) {
-        out.push(this.issue(this.sampleNew(100), undefined, 'init'));
+        out.push(this.issue(this.nextInitial() ?? this.sampleNew(100), undefined, 'init'));
         randomOut++;
       } else if (this.population.length > 0) {
         const parent = this.tournament();
@@ -98,6 +116,12 @@ export const evolutionFactory = defineStrategy({
   options: [
     { name: 'population', type: 'integer', default: 10, min: 2, max: 100_000, description: 'population size P (NAS-Bench-201: 10; Real et al.: 100)' },
     { name: 'sampleSize', type: 'integer', default: 3, min: 1, max: 100_000, description: 'tournament sample size S (NAS-Bench-201: 3; Real et al.: 25)' },
+    {
+      name: 'initial',
+      type: 'string',
+      default: '',
+      description: "architectures in the space's text form, separated by ';', that start the population before random ones (a known good network to improve on, as LEMONADE starts from hand-designed ones)",
+    },
   ],
   make: (space, seed, options) => new RegularizedEvolution(space, seed, options),
 });

@@ -74,3 +74,22 @@ test('evolution: deterministic, resumes exactly, options checked', () => {
   );
   assert.throws(() => createStrategy('evolution', nb201, 0, { population: 1 }), /'population' must be at least 2/);
 });
+
+test('evolution: option initial starts the population from given architectures, then random ones; resumes exactly; bad ones are clear errors', () => {
+  const known = ['|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|', '|avg_pool_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|'];
+  const initial = known.join('; ');
+  const s = createStrategy('evolution', nb201, 3, { population: 5, sampleSize: 2, initial }) as RegularizedEvolution;
+  const first = s.ask(5);
+  assert.deepEqual(first.slice(0, 2).map((a) => nb201.format(a.arch)), known, 'the given architectures come first');
+  assert.equal(new Set(first.map((a) => a.arch.key)).size, 5, 'then distinct random ones');
+  assert.ok(first.every((a) => a.parent === undefined));
+  // A given architecture that failed is not asked again: a random one takes its place.
+  s.tell(first[0].id, { value: Number.NaN });
+  const again = s.ask(1);
+  assert.equal(again.length, 1);
+  assert.notEqual(nb201.format(again[0].arch), known[0]);
+  checkDeterminism('evolution', nb201, { initial }, f, 30);
+  checkResume('evolution', nb201, { population: 5, sampleSize: 2, initial }, f, 1, 20);
+  assert.throws(() => createStrategy('evolution', nb201, 0, { population: 5, initial: '|bogus~0|' }), (e: unknown) => e instanceof StrategyError && /option 'initial': '\|bogus~0\|' is not an architecture of space 'nb201'/.test(e.message));
+  assert.throws(() => createStrategy('evolution', nb201, 0, { population: 2, sampleSize: 1, initial: `${initial};${known[0]}` }), /names 3 architectures, more than 'population' \(2\)/);
+});
