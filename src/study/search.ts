@@ -128,6 +128,8 @@ export const atomicWrite = (path: string, text: string): void => {
 /** Runs (or resumes) a search; see the module comment. */
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const t0 = Date.now();
+  // Checked before the store is opened, so a refused search leaves no study behind.
+  if (o.pruner === 'curve' && o.recipe.seconds !== undefined) throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time (recipe.seconds)");
   const space = getSpace(o.space);
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
@@ -170,7 +172,6 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const running = new Map<number, Promise<void>>();
       const curves = new Map<number, number[]>();
       const prunerKind = o.pruner ?? 'median';
-      if (prunerKind === 'curve' && o.recipe.seconds !== undefined) throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time (recipe.seconds)");
       try {
         const launch = (t: TrialRecord) => {
           const spec = trialSpec(o, t, threads, study, out);

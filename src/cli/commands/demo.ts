@@ -8,9 +8,9 @@
  * with the schedule over it, so the search ranks networks by what the final rewards: accuracy for
  * the time spent, which counts a network's real speed on this machine (separable convolutions
  * have few multiply-adds but run slowly on a CPU). The demo does not inherit weights: a child
- * would look better by its ancestors' training, which the final retraining does not get. With `--baseline`, the space's member
- * that is the fixed baseline CNN (`loom baseline`) is then trained with the same final recipe and
- * epochs, so the result shows what the search bought.
+ * would look better by its ancestors' training, which the final retraining does not get. With
+ * `--baseline`, the space's member that is the fixed baseline CNN (`loom baseline`) is then
+ * trained with the same final recipe and time, so the result shows what the search bought.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
