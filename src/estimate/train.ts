@@ -120,6 +120,8 @@ export interface EpochResult {
   lr: number;
   /** Wall time of the epoch (training and validation), seconds. */
   seconds: number;
+  /** The training part of `seconds` (the batches, without the validation after them). */
+  trainSeconds: number;
   /** Training examples it went through (fewer than the split's when training for a time ended it early). */
   examples: number;
   /** Live native tensors after the epoch (flat from epoch to epoch when nothing leaks). */
@@ -405,6 +407,7 @@ export async function trainClassifier(
         }
         if (timeUp) break;
       }
+      const trainSeconds = (performance.now() - te) / 1000;
       const val = data.val ? await evaluateClassifierAsync(model, data.val, evalOpts) : undefined;
       const result: EpochResult = {
         epoch,
@@ -414,6 +417,7 @@ export async function trainClassifier(
         ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
         lr: opt.lr,
         seconds: (performance.now() - te) / 1000,
+        trainSeconds,
         examples: seen,
         liveTensors: memory().liveTensors,
       };

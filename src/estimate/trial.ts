@@ -104,6 +104,8 @@ export interface TrialCurvePoint {
   lr: number;
   /** Wall time of the epoch, seconds. */
   seconds: number;
+  /** The training part of `seconds` (without the validation). */
+  trainSeconds: number;
   /** Training examples the epoch went through (fewer than the split's when a time budget ended it). */
   examples: number;
 }
@@ -269,6 +271,7 @@ export async function trainArchitecture(spec: TrialSpec, data: TrialData, hooks:
       valAcc: e.valAccuracy ?? Number.NaN,
       lr: e.lr,
       seconds: e.seconds,
+      trainSeconds: e.trainSeconds,
       examples: e.examples,
     });
     let stoppedByHook = false;

@@ -15,6 +15,7 @@ import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate
 import type { TrainRecipe } from '../estimate/train.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
+import { describeStrategies } from '../strategy/registry.js';
 import type { Json, Store, TrialRecord } from './store.js';
 import { MemoryStore } from './memory.js';
 import { type JobOutcome, WorkerPool } from './pool.js';
@@ -42,6 +43,13 @@ export interface SearchOptions {
   network?: { channels?: number; cells?: number };
   finalNetwork?: { channels?: number; cells?: number };
   recipe: TrialRecipe;
+  /**
+   * Train each trial for this many seconds instead of `recipe.epochs` epochs: its schedule runs
+   * over the time ({@link TrainRecipe.seconds}), so trials are ranked by the accuracy they reach
+   * in the same time, which counts each network's real speed. Not with a multi-fidelity strategy
+   * (it chooses each trial's epochs) nor with the curve pruner (it needs a known last epoch).
+   */
+  trialSeconds?: number;
   /** Fidelity of each trial (a multi-fidelity strategy's asked fidelity sets the epochs). */
   fidelity?: Fidelity;
   /** Retrain the best with this recipe (epochs included); null: no final retraining. */
@@ -129,7 +137,7 @@ export const atomicWrite = (path: string, text: string): void => {
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const t0 = Date.now();
   // Checked before the store is opened, so a refused search leaves no study behind.
-  if (o.pruner === 'curve' && o.recipe.seconds !== undefined) throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time (recipe.seconds)");
+  o = withTrialTime(o);
   const space = getSpace(o.space);
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
@@ -178,7 +186,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           const planned = spec.fidelity?.epochs ?? spec.recipe?.epochs ?? 1;
           const pruner = makePruner(prunerKind, planned);
           const job = pool.run(spec, (point) => {
-            study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds, examples: point.examples } });
+            study.report(t.number, job.worker, { step: point.epoch, metrics: { val_acc: point.valAcc, val_loss: point.valLoss, train_loss: point.trainLoss, train_acc: point.trainAcc, lr: point.lr, seconds: point.seconds, train_seconds: point.trainSeconds, examples: point.examples } });
             const c = curves.get(t.number) ?? [];
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
@@ -353,6 +361,19 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
   }
 }
 
+/** Most epochs a trial trained for a time (`trialSeconds`) gets. */
+const MAX_TRIAL_EPOCHS = 1000;
+
+/** `o` with `trialSeconds` made the trials' recipe; refuses what cannot train a trial for a time. */
+function withTrialTime(o: SearchOptions): SearchOptions {
+  const seconds = o.trialSeconds ?? o.recipe.seconds;
+  if (seconds === undefined) return o;
+  if (!(seconds > 0 && Number.isFinite(seconds))) throw new Error(`trialSeconds must be a positive number of seconds, got ${seconds}`);
+  if (o.pruner === 'curve') throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time");
+  if (describeStrategies().find((d) => d.name === o.strategy)?.multiFidelity) throw new Error(`strategy '${o.strategy}' chooses each trial's epochs itself, so its trials cannot be trained for a time`);
+  return o.trialSeconds === undefined ? o : { ...o, recipe: { ...o.recipe, epochs: MAX_TRIAL_EPOCHS, seconds } };
+}
+
 /** The training job of a trial: the search recipe at the trial's fidelity (and, with `o.inherit`, its parent's weights). */
 function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Study, out: string): TrialSpec {
   const fidelity: Fidelity = { ...(o.fidelity ?? {}) };
@@ -390,11 +411,12 @@ const MAX_FINAL_EPOCHS = 500;
 
 /**
  * Seconds an epoch of the final retraining of `best` should take: the median over its curve of an
- * epoch's time per training example it went through (older curves without `examples`: the trial's
- * training examples), times the examples of the whole training split, times `threadRatio` (the
- * trial's threads over the final run's; perfect scaling assumed). The trial's epochs include its
- * validation, which the final's do not, so the estimate errs long by about what augmentation adds.
- * Null when the trial recorded no timing.
+ * epoch's training time (`train_seconds`, without the validation the final does not do; older
+ * curves: the whole epoch's `seconds`) per training example it went through (older curves without
+ * `examples`: the trial's training examples), times the examples of the whole training split,
+ * times `threadRatio` (the trial's threads over the final run's; perfect scaling assumed). A
+ * trial's first epoch includes libtorch's warm-up, which the median mostly leaves out. Null when
+ * the trial recorded no timing.
  */
 function estimateFinalEpochSeconds(study: Study, best: TrialRecord, o: SearchOptions, data: DatasetOptions, threadRatio: number): number | null {
   const examples = Number(best.metrics.examples);
@@ -402,7 +424,8 @@ function estimateFinalEpochSeconds(study: Study, best: TrialRecord, o: SearchOpt
     .curve(study.name, best.number)
     .map((p) => {
       const seen = typeof p.metrics.examples === 'number' ? p.metrics.examples : examples;
-      return typeof p.metrics.seconds === 'number' && p.metrics.seconds > 0 && seen > 0 ? p.metrics.seconds / seen : Number.NaN;
+      const t = typeof p.metrics.train_seconds === 'number' ? p.metrics.train_seconds : p.metrics.seconds;
+      return typeof t === 'number' && t > 0 && seen > 0 ? t / seen : Number.NaN;
     })
     .filter((x) => !Number.isNaN(x))
     .sort((a, b) => a - b);

@@ -131,17 +131,19 @@ test('loom search --trial-budget: every trial trains for the time, its schedule 
     for (const t of store.trials(res.study)) {
       const curve = store.curve(res.study, t.number);
       assert.equal(curve.length, 1, `trial ${t.number} trained one partial epoch`);
-      const { examples, seconds, lr } = curve[0].metrics as { examples: number; seconds: number; lr: number };
+      const { examples, seconds, train_seconds, lr } = curve[0].metrics as { examples: number; seconds: number; train_seconds: number; lr: number };
       assert.ok(examples > 0 && examples < split, `trial ${t.number} went through ${examples} of ${split} images in 2 s`);
       assert.equal(examples % 50, 0, 'whole batches');
       assert.ok(lr < 1e-3, `the schedule reached its end with the time: lr ${lr}`);
       // The epoch's time is the 2 s of training (the last batch may run over) and the validation.
       assert.ok(seconds >= 2 && seconds < 6, `trial ${t.number}'s epoch took ${seconds} s`);
+      // Its training part ends with the batch that used up the 2 s; the validation of 500 images follows.
+      assert.ok(train_seconds > 1 && train_seconds < seconds, `trial ${t.number} trained ${train_seconds} s of its ${seconds} s epoch`);
       perExample.push(seconds / examples);
     }
-    // The final's epochs are estimated from the time per image the best trial went through, not per image of its split.
-    const best = store.curve(res.study, res.best.trial)[0].metrics as { examples: number; seconds: number };
-    const epochs = Math.max(1, Math.round(4 / ((best.seconds / best.examples) * 20000)));
+    // The final's epochs are estimated from the training time per image the best trial went through, not per image of its split.
+    const best = store.curve(res.study, res.best.trial)[0].metrics as { examples: number; train_seconds: number };
+    const epochs = Math.max(1, Math.round(4 / ((best.train_seconds / best.examples) * 20000)));
     assert.match(r.stderr, new RegExp(`final: retraining trial ${res.best.trial}'s architecture for 4 s on the whole training split \\(not augmented, about ${epochs} epochs by trial`));
   } finally {
     store.close();

@@ -52,9 +52,6 @@ export interface SearchCliOptions {
   print?: boolean;
 }
 
-/** Most epochs a trial trained for a time (`--trial-budget`) gets. */
-const MAX_TRIAL_EPOCHS = 1000;
-
 /** `key=value` strategy options: numbers, booleans and lists of numbers are parsed. */
 export function parseStrategyOptions(pairs: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -126,8 +123,6 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: 10, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
   const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
-  // A trial trained for a time runs its schedule over the time (TrainRecipe.seconds); the epochs only cap it.
-  const recipe = o.trialBudget !== undefined ? { ...train, epochs: MAX_TRIAL_EPOCHS, seconds: o.trialBudget } : { ...train, epochs: o.epochs ?? 2 };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions: { valSize: o.valSize, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
@@ -143,7 +138,8 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     seed: o.seed,
     network: { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
-    recipe,
+    recipe: { ...train, epochs: o.epochs ?? 2 },
+    ...(o.trialBudget !== undefined ? { trialSeconds: o.trialBudget } : {}),
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
     finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
     finalAugment: o.finalAugment === 'on' ? true : o.finalAugment === 'off' ? false : 'auto',
