@@ -84,6 +84,12 @@ export interface Dataset {
   /** The folder or file read. */
   source: string;
   kind: 'image' | 'tabular';
+  /**
+   * False when a left-right mirrored input is not of its class (MNIST's digits), so augmentation
+   * must not flip it (training then leaves flips out unless its recipe asks for them); absent when
+   * that is not known (a folder or file of any data: the recipe's `flip` decides).
+   */
+  flips?: boolean;
   train: LabelledImages;
   /** The validation part (when `valSize` or `valFraction` was given). */
   val?: LabelledImages;
@@ -118,6 +124,8 @@ export interface DatasetSource {
   path: string;
   /** Class names known for the data set itself (Fashion-MNIST's, MNIST's digits). */
   classes?: readonly string[];
+  /** False when a mirrored input is not of its class (MNIST's digits); see {@link Dataset.flips}. */
+  flips?: boolean;
   /** Appended to "not found" messages: how to get the data. */
   hint?: string;
 }
@@ -259,7 +267,7 @@ function namedSource(name: 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100',
             '(as the dataset path, `mnist:FOLDER`, or LOOM_MNIST)',
         );
       }
-      return { name: 'MNIST', format: 'idx', path: folderOf(path, 'idx'), classes: DIGITS };
+      return { name: 'MNIST', format: 'idx', path: folderOf(path, 'idx'), classes: DIGITS, flips: false };
     }
     case 'cifar-10':
     case 'cifar-100': {
@@ -786,6 +794,7 @@ export function loadDataset(spec: string, opts: DatasetOptions = {}): Dataset {
     format: raw.format,
     source: raw.source,
     kind: raw.kind,
+    ...(src.flips === false ? { flips: false } : {}),
     train: toTensors(train, raw.inputShape, norm, device),
     numClasses: raw.classes.length,
     classes: raw.classes,

@@ -83,6 +83,8 @@ export interface TrainRecipe {
   labelSmoothing?: number;
   /** Random horizontal flips and shifts of up to `cropPadding` pixels; default false. */
   augment?: boolean;
+  /** With `augment`, whether to flip (default true; false for data a mirror changes, like digits). */
+  flip?: boolean;
   /** Shift range of the augmentation, default 2. */
   cropPadding?: number;
   /** Cutout (DeVries & Taylor 2017): a square of this size blanked in each training image, after any flip and shift; default 0 (none). */
@@ -324,7 +326,7 @@ export async function trainClassifier(
   const params = [...model.parameters()];
   const opt = makeOptimizer(params, recipe);
   const pad = recipe.cropPadding ?? 2;
-  const transform = augmentTransform({ cropPadding: recipe.augment ? pad : 0, flip: recipe.augment, cutout: recipe.cutout ?? 0 });
+  const transform = augmentTransform({ cropPadding: recipe.augment ? pad : 0, flip: !!recipe.augment && recipe.flip !== false, cutout: recipe.cutout ?? 0 });
   const loader = new DataLoader([data.train.images, data.train.labels], {
     batchSize: recipe.batchSize ?? 128,
     seed,

@@ -90,6 +90,8 @@ export interface TrialData {
   numClasses: number;
   /** One input's shape, `[C, H, W]`. */
   inputShape: readonly number[];
+  /** False: a mirrored input is not of its class, so augmentation does not flip unless the recipe says `flip: true` (`Dataset.flips`). */
+  flips?: boolean;
 }
 
 /** One epoch of a trial's learning curve (a study store keeps it as `{ step: epoch, metrics: {...the rest} }`). */
@@ -196,6 +198,7 @@ export async function trainArchitecture(spec: TrialSpec, data: TrialData, hooks:
   };
   const recipe: TrainRecipe = {
     maxLoss: 100,
+    ...(data.flips === false ? { flip: false } : {}),
     ...spec.recipe,
     epochs: fid.epochs ?? spec.recipe?.epochs ?? 1,
     seed,

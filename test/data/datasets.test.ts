@@ -196,11 +196,13 @@ test("'mnist:DIR' and 'fashion-mnist' with dir name the classes and check labels
   writeIdx(dir, { nTrain: 10, nTest: 4, h: 2, w: 2, classes: 3 });
   const m = loadDataset(`mnist:${dir}`);
   assert.equal(m.name, 'MNIST');
+  assert.equal(m.flips, false, 'a mirrored digit is not a digit: augmentation must not flip MNIST');
   assert.equal(m.numClasses, 10);
   assert.deepEqual(m.classes, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   dispose(m);
   const f = loadDataset('fashion-mnist', { dir });
   assert.equal(f.name, 'Fashion-MNIST');
+  assert.equal(f.flips, undefined);
   assert.deepEqual(f.classes, FASHION_MNIST_CLASSES);
   dispose(f);
   // A label beyond the ten classes.

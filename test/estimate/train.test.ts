@@ -112,6 +112,23 @@ test('augmentation, warm-up, Adam and early stop via an abort signal', async () 
   dispose(train);
 });
 
+test('augmentation flips unless the recipe says flip: false (data a mirror changes: here left and right quadrants)', async () => {
+  const train = quadrants(512, 8);
+  const accuracy = async (flip: boolean | undefined): Promise<number> => {
+    manualSeed(4);
+    const model = mlp();
+    const r = await trainClassifier(model, { train, val: train }, { epochs: 6, batchSize: 32, lr: 0.05, augment: true, cropPadding: 0, ...(flip === undefined ? {} : { flip }), seed: 1 });
+    model.dispose();
+    return r.epochs.at(-1)?.valAccuracy ?? Number.NaN;
+  };
+  const without = await accuracy(false);
+  const flipped = await accuracy(undefined);
+  // Flips turn each class into its mirror half of the time, so left and right cannot be told apart.
+  assert.ok(without > 0.9, `without flips the quadrants are learnt: ${without}`);
+  assert.ok(flipped < 0.75, `with flips, left and right quadrants are confused: ${flipped}`);
+  dispose(train);
+});
+
 test('a time budget ends training after the batch that uses it up, with the schedule at its end', async () => {
   const train = quadrants(256, 8);
   manualSeed(0);

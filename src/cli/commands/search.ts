@@ -43,6 +43,8 @@ export interface SearchCliOptions {
   trainLimit?: number;
   valSize: number;
   augment?: boolean;
+  /** False: augmentation without horizontal flips (`--no-flip`). */
+  flip?: boolean;
   pruning?: boolean;
   pruner?: 'median' | 'curve' | 'none';
   trialTimeout?: number;
@@ -122,7 +124,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: 10, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
-  const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment };
+  const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}) };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions: { valSize: o.valSize, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
@@ -239,7 +241,7 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; epochs: number; batchSize: number; lr?: number; channels?: number; cells?: number; augment?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+  o: { dataset: string; epochs: number; batchSize: number; lr?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
 ): Promise<void> {
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
@@ -258,7 +260,7 @@ export async function train(
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const r = await trainArchitecture(
-    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs, batchSize: o.batchSize, augment: !!o.augment, ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
+    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs, batchSize: o.batchSize, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}), ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
     data,
     {
       onEpoch: (p) => {
