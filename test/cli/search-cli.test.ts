@@ -30,6 +30,13 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
   assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
+  // Tabular data is refused before any work: the spaces build image networks.
+  const csv = join(dir, 'table.csv');
+  writeFileSync(csv, 'a,b,label\n0.1,0.2,0\n0.3,0.4,1\n');
+  const tabular = /table\.csv: tabular \(CSV\) data cannot be searched or trained yet: every search space builds image networks/;
+  assertUsageError(loom(['search', '--space', 'nb201', '--dataset', csv, '--trials', '2', '--out', join(dir, 'a')]), tabular);
+  assertUsageError(loom(['train', 'nb201', '|nor_conv_3x3~0|+|skip_connect~0|skip_connect~1|+|none~0|none~1|none~2|', '--dataset', csv]), tabular);
+  assertUsageError(loom(['oneshot', '--method', 'darts', '--dataset', csv, '--out', join(dir, 'a')]), tabular);
   const file = join(dir, 'plain-file');
   writeFileSync(file, 'x');
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--out', join(file, 'sub')]), /cannot write to the output folder/);

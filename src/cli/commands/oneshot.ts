@@ -59,7 +59,9 @@ export async function oneshot(o: OneShotCliOptions): Promise<void> {
     if (!o.quiet) process.stderr.write(`${l}\n`);
   };
   const { setNumThreads, dispose } = await import('../../engine/index.js');
-  const { loadDataset } = await import('../../data/datasets.js');
+  const { loadDataset, resolveDataset } = await import('../../data/datasets.js');
+  const { checkImageData } = await import('./search.js');
+  checkImageData(o.dataset, resolveDataset(o.dataset).format);
   const { trainValSplit } = await import('../../data/loader.js');
   const { atomicWrite } = await import('../../study/search.js');
   const { Supernet, SupernetError } = await import('../../oneshot/supernet.js');

@@ -54,6 +54,13 @@ export interface SearchCliOptions {
   print?: boolean;
 }
 
+/** Refuses tabular (CSV) data up front: every search space builds image networks. */
+export function checkImageData(dataset: string, format: string): void {
+  if (format === 'csv') {
+    throw new UsageError(`${dataset}: tabular (CSV) data cannot be searched or trained yet: every search space builds image networks (inputs [C, H, W]); give IDX or CIFAR images`);
+  }
+}
+
 /** `key=value` strategy options: numbers, booleans and lists of numbers are parsed. */
 export function parseStrategyOptions(pairs: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -105,7 +112,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     }
     if (o.pruner === 'curve') throw new UsageError('--pruner curve cannot be used with --trial-budget: it extrapolates to a known last epoch, which a trial trained for a time does not have');
   }
-  resolveDataset(o.dataset); // a missing data set fails here, before any trial
+  checkImageData(o.dataset, resolveDataset(o.dataset).format); // a missing or tabular data set fails here, before any trial
   const study = o.study ?? `${basename(o.space).replace(/\.json$/, '')}-${o.strategy}-${basename(o.dataset)}-s${o.seed}`;
   const { runSearch } = await import('../../study/search.js');
   const bar = o.quiet || o.json ? null : new Progress({ total: o.trials ?? Math.round(o.budget as number), label: 'search', unit: o.trials ? 'trial' : 's', stream: process.stderr });
@@ -247,7 +254,8 @@ export async function train(
   const { readArch } = await import('./space.js');
   const space = getSpace(spaceName);
   const arch = readArch(space, archText);
-  const { loadDataset } = await import('../../data/datasets.js');
+  const { loadDataset, resolveDataset } = await import('../../data/datasets.js');
+  checkImageData(o.dataset, resolveDataset(o.dataset).format);
   const { trainArchitecture } = await import('../../estimate/trial.js');
   const { evaluateClassifier } = await import('../../estimate/train.js');
   const { buildNetwork } = await import('../../space/networks/index.js');
