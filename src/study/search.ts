@@ -15,7 +15,7 @@ import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate
 import type { TrainRecipe } from '../estimate/train.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
-import { describeStrategies } from '../strategy/registry.js';
+import { getStrategyFactory } from '../strategy/registry.js';
 import type { Json, Store, TrialRecord } from './store.js';
 import { MemoryStore } from './memory.js';
 import { type JobOutcome, WorkerPool } from './pool.js';
@@ -370,7 +370,7 @@ function withTrialTime(o: SearchOptions): SearchOptions {
   if (seconds === undefined) return o;
   if (!(seconds > 0 && Number.isFinite(seconds))) throw new Error(`trialSeconds must be a positive number of seconds, got ${seconds}`);
   if (o.pruner === 'curve') throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time");
-  if (describeStrategies().find((d) => d.name === o.strategy)?.multiFidelity) throw new Error(`strategy '${o.strategy}' chooses each trial's epochs itself, so its trials cannot be trained for a time`);
+  if (getStrategyFactory(o.strategy).multiFidelity) throw new Error(`strategy '${o.strategy}' chooses each trial's epochs itself, so its trials cannot be trained for a time`);
   return o.trialSeconds === undefined ? o : { ...o, recipe: { ...o.recipe, epochs: MAX_TRIAL_EPOCHS, seconds } };
 }
 
