@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/datasets.js';
-import { type Device, cuda, setNumThreads } from '../src/engine/index.js';
+import { type Device, type Tensor, cuda, setNumThreads } from '../src/engine/index.js';
 import { dartsMethod } from '../src/oneshot/darts.js';
 import { type OneShotData, runOneShot } from '../src/oneshot/search.js';
 import { Supernet } from '../src/oneshot/supernet.js';
@@ -59,16 +59,23 @@ setNumThreads(threads);
 const d = loadDataset('fashion-mnist', { trainLimit: 2 * images, valSize: images, seed, includeTest: false });
 const val = d.val as OneShotData['val'];
 
+/** The first `k` examples of each half of `x` (views; moved to `device` when given). */
+const head = (x: OneShotData, k: number, device?: Device): OneShotData => {
+  const part = (t: Tensor): Tensor => {
+    const view = t.narrow(0, 0, k);
+    if (!device) return view;
+    const moved = view.to(device);
+    view.dispose();
+    return moved;
+  };
+  return { train: { images: part(x.train.images), labels: part(x.train.labels) }, val: { images: part(x.val.images), labels: part(x.val.labels) } };
+};
+const tensorsOf = (x: OneShotData): Tensor[] => [x.train.images, x.train.labels, x.val.images, x.val.labels];
+
 /** Seconds of one search epoch on `device` over the first `n` images of each half. */
 async function epochOn(device: Device, n: number): Promise<{ seconds: number; warmup: number; trainAcc: number }> {
-  const data: OneShotData = {
-    train: { images: d.train.images.narrow(0, 0, n).to(device), labels: d.train.labels.narrow(0, 0, n).to(device) },
-    val: { images: val.images.narrow(0, 0, n).to(device), labels: val.labels.narrow(0, 0, n).to(device) },
-  };
-  const warm: OneShotData = {
-    train: { images: data.train.images.narrow(0, 0, Math.min(n, 4 * batchSize)), labels: data.train.labels.narrow(0, 0, Math.min(n, 4 * batchSize)) },
-    val: { images: data.val.images.narrow(0, 0, Math.min(n, 4 * batchSize)), labels: data.val.labels.narrow(0, 0, Math.min(n, 4 * batchSize)) },
-  };
+  const data = head({ train: d.train, val }, n, device);
+  const warm = head(data, Math.min(n, 4 * batchSize));
   const run = async (x: OneShotData): Promise<{ seconds: number; trainAcc: number }> => {
     const s = new Supernet(a.space as string, { channels, cells, input: [1, 28, 28], seed }).to(device);
     const opts = { epochs: 1, batchSize, seed, device };
@@ -83,7 +90,7 @@ async function epochOn(device: Device, n: number): Promise<{ seconds: number; wa
   };
   const w = await run(warm);
   const r = await run(data);
-  for (const t of [data.train.images, data.train.labels, data.val.images, data.val.labels, warm.train.images, warm.train.labels, warm.val.images, warm.val.labels]) t.dispose();
+  for (const t of [...tensorsOf(data), ...tensorsOf(warm)]) t.dispose();
   return { seconds: r.seconds, warmup: w.seconds, trainAcc: r.trainAcc };
 }
 
