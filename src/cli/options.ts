@@ -30,12 +30,12 @@ export function unitIntervalArg(v: string): number {
   return n;
 }
 
-/** An input shape `CxHxW` of positive integers, e.g. `3x32x32`. */
-export function shapeArg(v: string): [number, number, number] {
-  const m = /^(\d+)x(\d+)x(\d+)$/.exec(v.trim());
-  const dims = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [];
-  if (!m || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidArgumentError('expected CxHxW with positive integers, e.g. 3x32x32.');
-  return dims as [number, number, number];
+/** An input shape of positive integers: an image `CxHxW` (e.g. `3x32x32`) or a feature count `F` (e.g. `12`). */
+export function shapeArg(v: string): [number, number, number] | [number] {
+  const m = /^(\d+)(?:x(\d+)x(\d+))?$/.exec(v.trim());
+  const dims = m ? m.slice(1).filter((d) => d !== undefined).map(Number) : [];
+  if (!m || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidArgumentError('expected CxHxW (an image) or F (a feature vector) with positive integers, e.g. 3x32x32 or 12.');
+  return dims as [number, number, number] | [number];
 }
 
 /** Parses `90s`, `15m`, `1h`, `1h30m`, or plain seconds, into seconds. */

@@ -82,6 +82,7 @@ export {
   parseStage,
 } from './spaces/mobilenet.js';
 export { type BranchLayer, type BranchShapes, MULTIBRANCH_MERGES, MultiBranchSpace, type MultiBranchMerge, multibranch } from './spaces/multibranch.js';
+export { MLP_ACTIVATIONS, MLP_DROPOUTS, MLP_MAX_DEPTH, MLP_NORMS, MLP_WIDTHS, type MlpActivation, type MlpConfig, type MlpNorm, MlpSpace, type MlpSpec, formatMlp, mlp, mlpConfig, mlpWidth } from './spaces/mlp.js';
 export { NB201_EDGES, NB201_OPS, type Nb201Config, type Nb201Op, Nb201Space, edgeName, nb201, nb201CellGraph, nb201Config } from './spaces/nb201.js';
 export {
   NB101_MAX_EDGES,

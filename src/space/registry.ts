@@ -5,6 +5,7 @@
 import type { SearchSpace } from './space.js';
 import { chain } from './spaces/chain.js';
 import { darts } from './spaces/darts.js';
+import { mlp } from './spaces/mlp.js';
 import { mobilenet } from './spaces/mobilenet.js';
 import { multibranch } from './spaces/multibranch.js';
 import { nasnet } from './spaces/nasnet.js';
@@ -20,6 +21,7 @@ const SPACES: ReadonlyMap<string, SearchSpace> = new Map<string, SearchSpace>([
   [darts.name, darts],
   [nasnet.name, nasnet],
   [mobilenet.name, mobilenet],
+  [mlp.name, mlp],
 ]);
 
 /** Names of the built-in spaces. */

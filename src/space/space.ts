@@ -48,10 +48,14 @@ export interface Measures {
   inferencePeakBytes?: number;
 }
 
-/** Options shared by spaces that build image classifiers. */
+/** Options shared by spaces that build classifiers. */
 export interface NetworkOptions {
-  /** Input `[channels, height, width]` (default: the space's, e.g. 3x32x32). */
-  input?: [number, number, number];
+  /**
+   * Input per sample (default: the space's, e.g. 3x32x32): an image `[channels, height, width]`,
+   * or `[F]`, a feature vector of F features (tabular data) for spaces that take one, such as
+   * `mlp` (image spaces refuse it with an {@link ArchitectureError}).
+   */
+  input?: [number, number, number] | [number];
   classes?: number;
   channels?: number;
   cells?: number;

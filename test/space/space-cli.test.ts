@@ -62,7 +62,7 @@ test('bad input: one clear line, exit code 2', () => {
   assertUsageError(loom(['arch', 'stats', 'nb201', '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|']), /unknown op 'conv'/);
   assertUsageError(loom(['arch', 'stats', 'nb201', '|none~0|+|none~0|none~1|']), /malformed cell string .*found 2 node\(s\)/);
   assertUsageError(loom(['arch', 'stats', 'nb201', ALL3, '--input', '3x30x30']), /multiples of 4/);
-  assertUsageError(loom(['arch', 'stats', 'nb201', ALL3, '--input', '3x32']), /expected CxHxW/);
+  assertUsageError(loom(['arch', 'stats', 'nb201', ALL3, '--input', '3x32']), /expected CxHxW \(an image\) or F/);
   assertUsageError(loom(['arch', 'stats', 'nb201', ALL3, '--channels', '0']), /'0' is invalid/);
   assertUsageError(loom(['arch', 'stats', 'nb201', join(tmp, 'missing.json')]), /missing\.json: no such file/);
   const bad = join(tmp, 'bad.json');

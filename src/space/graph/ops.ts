@@ -193,13 +193,16 @@ const OP_LIST: OpSpec[] = [
   },
   {
     name: 'bn',
-    description: 'batch norm (affine)',
+    description: 'batch norm (affine) of a feature map [C, H, W] (BatchNorm2d) or a vector [F] (BatchNorm1d)',
     arity: [1, 1],
-    shape: (_a, [s]) => (map(s, 'bn'), s),
+    shape: (_a, [s]) => {
+      if (s.length !== 1 && s.length !== 3) throw new Error(`bn needs a feature map [C, H, W] or a vector [F], got [${s.join(', ')}]`);
+      return s;
+    },
     params: (_a, [s]) => 2 * s[0],
     flops: zeroFlops,
     label: () => 'BN',
-    build: (_a, [s], _o, { engine }) => new engine.nn.BatchNorm2d(s[0]),
+    build: (_a, [s], _o, { engine }) => (s.length === 1 ? new engine.nn.BatchNorm1d(s[0]) : new engine.nn.BatchNorm2d(s[0])),
   },
   {
     name: 'act',

@@ -39,9 +39,10 @@ export interface ChainConfig {
 }
 
 export function chainConfig(name: string, o: NetworkOptions = {}): ChainConfig {
-  const c: ChainConfig = { input: o.input ?? [3, 32, 32], classes: o.classes ?? 10, channels: o.channels ?? 16 };
   const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  if (c.input.length !== 3 || !c.input.every(posInt)) throw new ArchitectureError(`${name}: input must be three positive integers CxHxW, got ${c.input.join('x')}`);
+  const input = o.input ?? [3, 32, 32];
+  if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`${name}: input must be three positive integers CxHxW, got ${input.join('x')}`);
+  const c: ChainConfig = { input, classes: o.classes ?? 10, channels: o.channels ?? 16 };
   if (!posInt(c.classes)) throw new ArchitectureError(`${name}: classes must be a positive integer, got ${c.classes}`);
   if (!posInt(c.channels)) throw new ArchitectureError(`${name}: channels must be a positive integer, got ${c.channels}`);
   if (o.cells !== undefined) throw new ArchitectureError(`${name}: has no cells (its depth is part of the architecture)`);

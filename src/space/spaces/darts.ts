@@ -89,16 +89,17 @@ export function dartsConfig(o: DartsNetworkOptions = {}): DartsConfig {
  * naming `space` and the problem.
  */
 export function cellNetworkConfig(space: string, o: DartsNetworkOptions, defaults: { channels: number; cells: number }, reductions: (cells: number) => number): DartsConfig {
+  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
+  const input = o.input ?? [3, 32, 32];
+  if (!Array.isArray(input) || input.length !== 3 || !input.every(posInt))
+    throw new ArchitectureError(`${space}: input must be three positive integers CxHxW, got ${Array.isArray(input) ? input.join('x') : String(input)}`);
   const c: DartsConfig = {
-    input: o.input ?? [3, 32, 32],
+    input,
     classes: o.classes ?? 10,
     channels: o.channels ?? defaults.channels,
     cells: o.cells ?? defaults.cells,
     auxiliary: o.auxiliary ?? false,
   };
-  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  if (!Array.isArray(c.input) || c.input.length !== 3 || !c.input.every(posInt))
-    throw new ArchitectureError(`${space}: input must be three positive integers CxHxW, got ${Array.isArray(c.input) ? c.input.join('x') : String(c.input)}`);
   if (!posInt(c.classes)) throw new ArchitectureError(`${space}: classes must be a positive integer, got ${c.classes}`);
   if (!posInt(c.channels)) throw new ArchitectureError(`${space}: channels must be a positive integer, got ${c.channels}`);
   if (!posInt(c.cells)) throw new ArchitectureError(`${space}: cells must be a positive integer, got ${c.cells}`);

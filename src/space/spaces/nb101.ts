@@ -151,9 +151,10 @@ export interface Nb101Config {
 
 /** Fills in the defaults (3x32x32, 10 classes, C=128, 3 cells per stack) and checks them. */
 export function nb101Config(o: NetworkOptions = {}): Nb101Config {
-  const c: Nb101Config = { input: o.input ?? [3, 32, 32], classes: o.classes ?? 10, channels: o.channels ?? 128, cells: o.cells ?? 3 };
   const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  if (c.input.length !== 3 || !c.input.every(posInt)) throw new ArchitectureError(`nb101: input must be three positive integers CxHxW, got ${c.input.join('x')}`);
+  const input = o.input ?? [3, 32, 32];
+  if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`nb101: input must be three positive integers CxHxW, got ${input.join('x')}`);
+  const c: Nb101Config = { input, classes: o.classes ?? 10, channels: o.channels ?? 128, cells: o.cells ?? 3 };
   if (!posInt(c.classes)) throw new ArchitectureError(`nb101: classes must be a positive integer, got ${c.classes}`);
   if (!posInt(c.channels)) throw new ArchitectureError(`nb101: channels must be a positive integer, got ${c.channels}`);
   if (!posInt(c.cells)) throw new ArchitectureError(`nb101: cells must be a positive integer, got ${c.cells}`);

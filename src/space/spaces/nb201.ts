@@ -49,14 +49,15 @@ export interface Nb201Config {
 
 /** Fills in the defaults (3x32x32, 10 classes, C=16, N=5) and checks the values (throws {@link ArchitectureError}). */
 export function nb201Config(o: NetworkOptions = {}): Nb201Config {
+  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
+  const input = o.input ?? [3, 32, 32];
+  if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`nb201: input must be three positive integers CxHxW, got ${input.join('x')}`);
   const c: Nb201Config = {
-    input: o.input ?? [3, 32, 32],
+    input,
     classes: o.classes ?? 10,
     channels: o.channels ?? 16,
     cells: o.cells ?? 5,
   };
-  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  if (c.input.length !== 3 || !c.input.every(posInt)) throw new ArchitectureError(`nb201: input must be three positive integers CxHxW, got ${c.input.join('x')}`);
   if (!posInt(c.classes)) throw new ArchitectureError(`nb201: classes must be a positive integer, got ${c.classes}`);
   if (!posInt(c.channels)) throw new ArchitectureError(`nb201: channels must be a positive integer, got ${c.channels}`);
   if (!posInt(c.cells)) throw new ArchitectureError(`nb201: cells must be a positive integer, got ${c.cells}`);
