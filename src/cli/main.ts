@@ -8,7 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf } from './errors.js';
 import { durationArg, intArg, positiveNumberArg, shapeArg, unitIntervalArg } from './options.js';
-import { packageFile, packageInfo } from './package-info.js';
+import { packageInfo } from './package-info.js';
 import { ONESHOT_METHODS } from './commands/oneshot.js';
 
 /** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
@@ -101,7 +101,7 @@ function buildProgram(): Command {
   arch
     .command('stats <space> <arch>')
     .description("parameters and FLOPs (multiply-adds) of an architecture's network; <arch> is the space's text form or a JSON file")
-    .option('--input <CxHxW>', 'input shape (default 3x32x32)', shapeArg)
+    .option('--input <CxHxW|F>', 'input shape: an image CxHxW or F features (default: the space\'s, e.g. 3x32x32)', shapeArg)
     .option('--classes <k>', 'number of classes (default 10)', intArg(1))
     .option('--channels <c>', 'channels of the first stage (nb201 default 16)', intArg(1))
     .option('--cells <n>', 'cells per stage (nb201 default 5)', intArg(1))
@@ -118,7 +118,7 @@ function buildProgram(): Command {
     .option('--network', 'draw the whole network (ops top to bottom, each cell or stage one box) instead of the cell')
     .option('--expand', 'with --network: draw every op inside the cells and stages')
     .option('--cell <type>', 'draw one cell type of a two-cell space (darts, nasnet: normal or reduce; default both)')
-    .option('--input <CxHxW>', 'network input shape (default 3x32x32)', shapeArg)
+    .option('--input <CxHxW|F>', 'network input shape: an image CxHxW or F features (default: the space\'s, e.g. 3x32x32)', shapeArg)
     .option('--classes <k>', 'network classes (default 10)', intArg(1))
     .option('--channels <c>', 'channels of the first stage', intArg(1))
     .option('--cells <n>', 'cells per stage', intArg(1))
@@ -173,7 +173,8 @@ function buildProgram(): Command {
     .command('search')
     .description('search architectures on a data set: trains every trial for real, survives crashes (run it again to resume), retrains the best and reports')
     .option('-d, --dataset <name|path>', 'fashion-mnist, mnist, cifar-10, cifar-100, or a folder of IDX / CIFAR files or a CSV file', 'fashion-mnist')
-    .option('--space <name|file.json>', 'search space: a built-in name or a user-defined JSON space (default: the packaged examples/spaces/fmnist-net.json)')
+    .option('--label-column <name>', "a CSV file's label column (default: label)")
+    .option('--space <name|file.json>', 'search space: a built-in name or a user-defined JSON space (default: the packaged examples/spaces/fmnist-net.json; mlp for a CSV file)')
     .option('--strategy <name>', 'search strategy (loom strategy list)', 'evolution')
     .option('--option <key=value...>', 'strategy option (repeatable)')
     .option('--budget <duration>', 'search time, counted across resumed runs (e.g. 15m, 1h)', durationArg)
@@ -184,9 +185,9 @@ function buildProgram(): Command {
     .option('--study <name>', 'study name (default: from space, strategy, data set and seed); the same name resumes')
     .option('-o, --out <dir>', 'output folder: result.json, report.md, model.safetensors', 'loom-out')
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
-    .option('-e, --epochs <n>', 'training epochs per trial (default 2; multi-fidelity strategies choose their own)', intArg(1))
+    .option('-e, --epochs <n>', 'training epochs per trial (default 2; tabular data: 30; multi-fidelity strategies choose their own)', intArg(1))
     .option('--trial-budget <duration>', 'train each trial for this time instead of for --epochs epochs (e.g. 15s; its learning-rate schedule runs over the time), so trials are compared at equal cost', durationArg)
-    .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none; default: trained for --final-budget instead, or 10 epochs without a budget)', intArg(0))
+    .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none; default: trained for --final-budget instead, or 10 epochs without a budget (tabular data: 100))', intArg(0))
     .option('--final-label-smoothing <x>', 'label smoothing of the final retraining', unitIntervalArg, 0.1)
     .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 15 epochs or more; they slow short trainings)').choices(['auto', 'on', 'off']).default('auto'))
     .option('--final-budget <duration>', 'train the final model for this time (e.g. 8m; its learning-rate schedule runs over the time) (default with --budget: half of it)', durationArg)
@@ -198,7 +199,7 @@ function buildProgram(): Command {
     .option('--cells <n>', 'cells per stage, for cell spaces', intArg(1))
     .option('--data-fraction <f>', 'fraction of the training split each trial trains on', positiveNumberArg)
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
-    .option('--val-size <n>', 'training images held out for validation', intArg(1), 5000)
+    .option('--val-size <n>', 'training examples held out for validation (default 5000; tabular data: a fifth of the rows)', intArg(1))
     .option('--augment', 'random shifts and flips while training trials (the final retraining: see --final-augment)')
     .option('--no-flip', 'augment without horizontal flips (for data a mirror changes, like digits or text; MNIST leaves them out by itself)')
     .addOption(new Option('--pruner <kind>', 'early stopping: median (stop trials that trail the median), curve (learning-curve extrapolation) or none').choices(['median', 'curve', 'none']).default('median'))
@@ -208,7 +209,7 @@ function buildProgram(): Command {
     .option('--json', 'print result.json on stdout')
     .action(async (opts) => {
       const { search } = await import('./commands/search.js');
-      await search({ ...opts, space: opts.space ?? packageFile('examples/spaces/fmnist-net.json') });
+      await search(opts);
     });
 
   program
@@ -263,7 +264,8 @@ function buildProgram(): Command {
     .command('train <space> <arch>')
     .description('train one architecture and evaluate it on the test set')
     .option('-d, --dataset <name|path>', 'data set (as for search)', 'fashion-mnist')
-    .option('-e, --epochs <n>', 'training epochs', intArg(1), 10)
+    .option('--label-column <name>', "a CSV file's label column (default: label)")
+    .option('-e, --epochs <n>', 'training epochs (default 10; tabular data: 100)', intArg(1))
     .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)
     .option('--lr <rate>', 'peak learning rate', positiveNumberArg)
     .option('--channels <c>', 'network width', intArg(1))

@@ -116,6 +116,35 @@ export interface Dataset {
   notes: string[];
 }
 
+/**
+ * What a final model needs to be used on new data, written beside its weights as `data.json`: the
+ * input shape, the classes in output order, the feature columns (tables), and the normalisation the
+ * inputs had, `(x - mean) / std` per channel or feature, in the raw units (images: pixels / 255).
+ */
+export interface ModelData {
+  /** The data set's display name. */
+  dataset: string;
+  format: string;
+  kind: 'image' | 'tabular';
+  inputShape: number[];
+  classes: string[];
+  features?: string[];
+  normalization: { mean: number[]; std: number[] } | null;
+}
+
+/** What a model trained on `d` expects of its inputs ({@link ModelData}). */
+export function modelData(d: Dataset): ModelData {
+  return {
+    dataset: d.name,
+    format: d.format,
+    kind: d.kind,
+    inputShape: d.inputShape,
+    classes: d.classes,
+    ...(d.features ? { features: d.features } : {}),
+    normalization: d.normalized ? { mean: d.mean, std: d.std } : null,
+  };
+}
+
 /** Where a spec points, found without reading the data: see {@link resolveDataset}. */
 export interface DatasetSource {
   name: string;
@@ -559,7 +588,7 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   if (li < 0) {
     const cols = header.slice(0, 12).map((c) => `'${c}'`).join(', ') + (header.length > 12 ? ', ...' : '');
     throw new DataError(
-      `${path}: no label column '${wanted}' in the header (columns: ${cols})${opts.labelColumn === undefined ? '; name the label column with the labelColumn option' : ''}`,
+      `${path}: no label column '${wanted}' in the header (columns: ${cols})${opts.labelColumn === undefined ? '; name the label column: --label-column NAME on the command line, the labelColumn option in the library' : ''}`,
     );
   }
   if (header.indexOf(header[li], li + 1) >= 0) throw new DataError(`${path}: the header names the label column '${header[li]}' twice`);

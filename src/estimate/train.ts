@@ -326,6 +326,9 @@ export async function trainClassifier(
   const params = [...model.parameters()];
   const opt = makeOptimizer(params, recipe);
   const pad = recipe.cropPadding ?? 2;
+  if ((recipe.augment || (recipe.cutout ?? 0) > 0) && data.train.images.shape.length !== 4) {
+    throw new Error(`augmentation (shifts, flips, cutout) is for images [N, C, H, W]; these inputs are [${data.train.images.shape.join(', ')}]: train them without it`);
+  }
   const transform = augmentTransform({ cropPadding: recipe.augment ? pad : 0, flip: !!recipe.augment && recipe.flip !== false, cutout: recipe.cutout ?? 0 });
   const loader = new DataLoader([data.train.images, data.train.labels], {
     batchSize: recipe.batchSize ?? 128,

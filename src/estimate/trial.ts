@@ -88,7 +88,7 @@ export interface TrialData {
   train: LabelledSet;
   val?: LabelledSet;
   numClasses: number;
-  /** One input's shape, `[C, H, W]`. */
+  /** One input's shape: `[C, H, W]` for images, `[F]` for a feature vector (tabular data). */
   inputShape: readonly number[];
   /** False: a mirrored input is not of its class, so augmentation does not flip unless the recipe says `flip: true` (`Dataset.flips`). */
   flips?: boolean;
@@ -174,6 +174,16 @@ function checkSpec(spec: TrialSpec): void {
 }
 
 /**
+ * A data set's input shape as a network's `input` option: `[C, H, W]` (images) or `[F]` (a feature
+ * vector); throws for any other shape.
+ */
+export function networkInput(shape: readonly number[]): NonNullable<NetworkOptions['input']> {
+  if (shape.length === 3) return [shape[0], shape[1], shape[2]];
+  if (shape.length === 1) return [shape[0]];
+  throw new Error(`expects inputs [C, H, W] (images) or [F] (features), got shape [${shape.join(', ')}]`);
+}
+
+/**
  * Trains one architecture for one trial (see the module's doc): builds its network at the
  * fidelity, inherits `spec.inheritFrom`'s weights where they fit, trains on `data.train` (or the
  * fidelity's seeded fraction of it) with the recipe, validates after every epoch (calling
@@ -187,10 +197,9 @@ export async function trainArchitecture(spec: TrialSpec, data: TrialData, hooks:
   const seed = spec.seed ?? 0;
   const fid = spec.fidelity ?? {};
   if (spec.threads !== undefined) setNumThreads(spec.threads);
-  const input = data.inputShape;
-  if (input.length !== 3) throw new Error(`trainArchitecture: expects image inputs [C, H, W], got shape [${input.join(', ')}]`);
+  const input = networkInput(data.inputShape);
   const network: NetworkOptions & { auxiliary?: boolean } = {
-    input: [input[0], input[1], input[2]],
+    input,
     classes: data.numClasses,
     ...(fid.channels ?? spec.network?.channels ? { channels: fid.channels ?? spec.network?.channels } : {}),
     ...(fid.cells ?? spec.network?.cells ? { cells: fid.cells ?? spec.network?.cells } : {}),

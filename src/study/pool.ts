@@ -6,7 +6,7 @@
  * @module
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import type { DatasetOptions } from '../data/datasets.js';
+import type { DatasetOptions, ModelData } from '../data/datasets.js';
 import type { TrialCurvePoint as CurvePoint, TrialResult, TrialSpec } from '../estimate/trial.js';
 
 /** What a worker loads at start. */
@@ -19,7 +19,7 @@ export interface WorkerInit {
 
 /** How a job ended. */
 export type JobOutcome =
-  | { kind: 'result'; result: TrialResult; test?: { accuracy: number; loss: number; correct: number; total: number } }
+  | { kind: 'result'; result: TrialResult; test?: { accuracy: number; loss: number; correct: number; total: number }; data?: ModelData }
   | { kind: 'error'; message: string; infra: boolean };
 
 export interface PoolOptions {
@@ -71,11 +71,11 @@ export class WorkerPool {
     });
     const slot: Slot = { id, proc, ready: Promise.resolve(), lastBeat: Date.now() + LOAD_GRACE_MS, job: null, dead: false };
     slot.ready = new Promise<void>((res) => {
-      proc.on('message', (m: { type: string; job?: number; point?: CurvePoint; result?: TrialResult; test?: never; message?: string }) => {
+      proc.on('message', (m: { type: string; job?: number; point?: CurvePoint; result?: TrialResult; test?: never; data?: ModelData; message?: string }) => {
         slot.lastBeat = Date.now();
         if (m.type === 'ready') res();
         else if (m.type === 'epoch' && slot.job && m.job === slot.job.id && m.point) slot.job.onEpoch(m.point);
-        else if (m.type === 'done' && slot.job && m.job === slot.job.id && m.result) this.settle(slot, { kind: 'result', result: m.result, test: m.test });
+        else if (m.type === 'done' && slot.job && m.job === slot.job.id && m.result) this.settle(slot, { kind: 'result', result: m.result, test: m.test, data: m.data });
         else if (m.type === 'error') {
           if (slot.job && (m.job === undefined || m.job === slot.job.id)) this.settle(slot, { kind: 'error', message: m.message ?? 'unknown error', infra: m.job === undefined });
           if (m.job === undefined) this.kill(slot, null);

@@ -5,10 +5,11 @@
  * (`trials.svg`), both drawn by Vega-Lite, and the best architecture's drawing (`arch.svg`).
  * @module
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { View, parse } from 'vega';
 import { type TopLevelSpec, compile } from 'vega-lite';
+import type { ModelData } from '../data/datasets.js';
 import { drawArchitecture, drawingToSvg } from '../space/draw/index.js';
 import type { SearchResult } from './search.js';
 import type { Study } from './study.js';
@@ -82,7 +83,11 @@ export async function writeReport(out: string, study: Study, result: SearchResul
   let drawn = false;
   if (result.best) {
     try {
-      write(join(out, 'arch.svg'), await drawingToSvg(drawArchitecture(study.space, study.space.fromJSON(result.best.arch))));
+      // Drawn with the final model's inputs and classes where it was trained (data.json), else the space's defaults.
+      const data = existsSync(join(out, 'data.json')) ? (JSON.parse(readFileSync(join(out, 'data.json'), 'utf8')) as Partial<ModelData>) : {};
+      const input = data.inputShape?.length === 3 || data.inputShape?.length === 1 ? (data.inputShape as [number] | [number, number, number]) : undefined;
+      const classes = data.classes?.length;
+      write(join(out, 'arch.svg'), await drawingToSvg(drawArchitecture(study.space, study.space.fromJSON(result.best.arch), { input, classes })));
       drawn = true;
     } catch {
       // Some spaces cannot be drawn; the report says so below.
@@ -104,7 +109,7 @@ export async function writeReport(out: string, study: Study, result: SearchResul
           b.text,
           '```',
           '',
-          b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`.' : 'No final weights (no final training, or it failed).',
+          b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`; the inputs it expects (shape, classes, features, normalisation): `data.json`.' : 'No final weights (no final training, or it failed).',
           '',
           drawn ? '![the best architecture](arch.svg)' : '',
         ].join('\n')

@@ -10,11 +10,13 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DatasetOptions } from '../data/datasets.js';
+import { type DatasetOptions, loadDataset, resolveDataset } from '../data/datasets.js';
+import { dispose } from '../engine/index.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
 import type { TrainRecipe } from '../estimate/train.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
+import { ArchitectureError, type NetworkOptions, type SearchSpace } from '../space/space.js';
 import { getStrategyFactory } from '../strategy/registry.js';
 import type { Json, Store, TrialRecord } from './store.js';
 import { MemoryStore } from './memory.js';
@@ -139,6 +141,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   // Checked before the store is opened, so a refused search leaves no study behind.
   o = withTrialTime(o);
   const space = getSpace(o.space);
+  const tabular =
+    checkDataForSpace(o.dataset, space, {
+      augment: !!o.recipe.augment || (o.recipe.cutout ?? 0) > 0 || o.finalAugment === true || (o.finalAugment === undefined && !!o.finalRecipe?.augment),
+      network: o.network,
+      seed: o.seed,
+      dataOptions: o.dataOptions,
+    }) === 'tabular';
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const store = openStore(o.storage);
@@ -168,7 +177,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const saveElapsed = () => store.putState(o.study, 'elapsed', elapsed());
     const cores = (await import('node:os')).availableParallelism();
     const threads = o.threads ?? Math.max(1, Math.floor(cores / o.workers));
-    const dataOptions = { valSize: 5000, seed: o.seed, ...(o.dataOptions ?? {}) };
+    // Held out for validation unless the options say: 5000 images, or a fifth of a table's rows.
+    const given = o.dataOptions?.valSize !== undefined || o.dataOptions?.valFraction !== undefined;
+    const dataOptions = { ...(given ? {} : tabular ? { valFraction: 0.2 } : { valSize: 5000 }), seed: o.seed, ...(o.dataOptions ?? {}) };
     const budgetLeft = () =>
       (o.budget.trials === undefined || study.finishedCount() < o.budget.trials) && (o.budget.seconds === undefined || elapsed() < o.budget.seconds) && !o.signal?.aborted;
     const progress = (running: number) =>
@@ -240,7 +251,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     if (best) {
       const arch = study.archOf(best);
       const text = space.format(arch);
-      const measures = space.measure ? space.measure(arch, { ...(o.finalNetwork ?? o.network ?? {}) }) : null;
+      // The trial's own figures; else by formula (at the space's default input: the data's is in the workers).
+      let measures: { params: number; flops: number } | null = null;
+      if (best.metrics.params === undefined || best.metrics.flops === undefined) {
+        try {
+          measures = space.measure?.(arch, { ...(o.finalNetwork ?? o.network ?? {}) }) ?? null;
+        } catch {
+          measures = null;
+        }
+      }
       bestOut = {
         trial: best.number,
         space: space.name,
@@ -268,7 +287,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           length = `${Math.round(o.finalSeconds)} s`;
           about = planned !== null ? `, about ${planned} epochs by trial ${best.number}'s timing` : '';
         }
-        const augment = o.finalAugment === 'auto' ? planned === null || planned >= AUTO_AUGMENT_EPOCHS : (o.finalAugment ?? finalRecipe.augment ?? false);
+        const augment = tabular ? false : o.finalAugment === 'auto' ? planned === null || planned >= AUTO_AUGMENT_EPOCHS : (o.finalAugment ?? finalRecipe.augment ?? false);
         finalRecipe = { ...finalRecipe, augment };
         log(`final: retraining trial ${best.number}'s architecture for ${length} on the whole training split (${augment ? 'augmented' : 'not augmented'}${about})`);
       }
@@ -332,7 +351,8 @@ export interface FinalTraining {
 /**
  * Trains an architecture as a search's final model, in a worker process: on the whole training
  * split (its progress monitored on a slice of it), then the saved weights are evaluated on the test
- * set. Writes `out/model.safetensors` and `out/recipe.json`. `test` is null when training failed.
+ * set. Writes `out/model.safetensors`, `out/recipe.json` and `out/data.json` (the inputs the model
+ * expects: `ModelData` of `data/datasets.ts`). `test` is null when training failed.
  */
 export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: number; correct: number; total: number } | null; params: number; flops: number; weights: string | null; seconds: number; epochs: number }> {
   const f0 = Date.now();
@@ -349,6 +369,7 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
     const seconds = (Date.now() - f0) / 1000;
     if (outcome.kind === 'result' && outcome.result.status === 'ok' && outcome.test) {
       atomicWrite(join(f.out, 'recipe.json'), `${JSON.stringify({ recipe: f.recipe, network: f.network ?? {}, seed: f.seed }, null, 2)}\n`);
+      if (outcome.data) atomicWrite(join(f.out, 'data.json'), `${JSON.stringify(outcome.data, null, 2)}\n`);
       f.log(`final: test accuracy ${(100 * outcome.test.accuracy).toFixed(2)}% (${outcome.test.correct}/${outcome.test.total})`);
       const r = outcome.result;
       return { test: { accuracy: outcome.test.accuracy, correct: outcome.test.correct, total: outcome.test.total }, params: r.params, flops: r.flops, weights, seconds, epochs: r.epochs };
@@ -359,6 +380,34 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
     f.signal?.removeEventListener('abort', stop);
     pool.close();
   }
+}
+
+/**
+ * Whether `dataset` is images or a table (CSV), checked against what `space` builds before any
+ * work: tabular data needs a space whose networks read feature vectors (`mlp`, or a user-defined
+ * space whose template reads a vector) and no augmentation (`opts.augment`: any was asked for).
+ * A table is read here with `opts.dataOptions`, so a malformed one (no label column, ragged or
+ * non-numeric rows) fails now rather than in every trial; images are read by the workers. Throws
+ * an error saying what to change (a `DataError` for the data themselves).
+ */
+export function checkDataForSpace(
+  dataset: string,
+  space: SearchSpace,
+  opts: { augment?: boolean; network?: NetworkOptions; seed?: number; dataOptions?: DatasetOptions } = {},
+): 'image' | 'tabular' {
+  if (resolveDataset(dataset).format !== 'csv') return 'image';
+  const table = loadDataset(dataset, { ...(opts.dataOptions ?? {}), valSize: undefined, valFraction: undefined });
+  const features = table.inputShape[0];
+  dispose([table.train.images, table.train.labels, ...(table.test ? [table.test.images, table.test.labels] : [])]);
+  if (opts.augment) throw new Error(`${dataset} is tabular data: augmentation (shifts, flips, cutout) is for images, so train it without any`);
+  try {
+    // A space that builds image networks refuses a vector input.
+    space.graph?.(space.sample(opts.seed ?? 0), { ...(opts.network ?? {}), input: [features], classes: table.numClasses });
+  } catch (e) {
+    if (!(e instanceof ArchitectureError)) throw e;
+    throw new Error(`${dataset} is tabular data (feature vectors), but search space '${space.name}' builds networks for images (${e.message}); use a space for feature vectors, such as 'mlp'`);
+  }
+  return 'tabular';
 }
 
 /** Most epochs a trial trained for a time (`trialSeconds`) gets. */

@@ -9,11 +9,11 @@
  *               `{ type: 'done', job, result, test? }`, `{ type: 'error', job?, message }`.
  * @module
  */
-import { loadDataset } from '../data/datasets.js';
+import { loadDataset, modelData } from '../data/datasets.js';
 import { buildNetwork } from '../space/networks/index.js';
 import { dispose, loadSafetensors, setNumThreads } from '../engine/index.js';
 import { evaluateClassifierAsync } from '../estimate/train.js';
-import { type TrialSpec, trainArchitecture } from '../estimate/trial.js';
+import { type TrialSpec, networkInput, trainArchitecture } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
 import type { WorkerInit } from './pool.js';
 
@@ -57,7 +57,7 @@ async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnTyp
       // Evaluate the saved weights on the test set: what the user gets is what is measured.
       const net = buildNetwork(getSpace(spec.space ?? spec.arch.space).fromJSON(spec.arch), {
         ...result.network,
-        input: data.inputShape as [number, number, number],
+        input: networkInput(data.inputShape),
         classes: data.numClasses,
       });
       const weights = loadSafetensors(spec.saveTo);
@@ -67,7 +67,7 @@ async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnTyp
       net.dispose();
     }
     if (monitor) dispose([monitor.images, monitor.labels]);
-    send({ type: 'done', job, result, test });
+    send({ type: 'done', job, result, test, ...(final ? { data: modelData(data) } : {}) });
   } catch (e) {
     send({ type: 'error', job, message: (e as Error).message });
   } finally {

@@ -30,13 +30,16 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
   assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
-  // Tabular data is refused before any work: the spaces build image networks.
+  // Tabular data with an image space, or with augmentation, is refused before any work.
   const csv = join(dir, 'table.csv');
-  writeFileSync(csv, 'a,b,label\n0.1,0.2,0\n0.3,0.4,1\n');
-  const tabular = /table\.csv: tabular \(CSV\) data cannot be searched or trained yet: every search space builds image networks/;
-  assertUsageError(loom(['search', '--space', 'nb201', '--dataset', csv, '--trials', '2', '--out', join(dir, 'a')]), tabular);
-  assertUsageError(loom(['train', 'nb201', '|nor_conv_3x3~0|+|skip_connect~0|skip_connect~1|+|none~0|none~1|none~2|', '--dataset', csv]), tabular);
-  assertUsageError(loom(['oneshot', '--method', 'darts', '--dataset', csv, '--out', join(dir, 'a')]), tabular);
+  writeFileSync(csv, `a,b,label\n${Array.from({ length: 20 }, (_, i) => `${i / 20},${1 - i / 20},${i % 2}`).join('\n')}\n`);
+  const imageSpace = /table\.csv is tabular data \(feature vectors\), but search space 'nb201' builds networks for images \(.*\); use a space for feature vectors, such as 'mlp'/;
+  assertUsageError(loom(['search', '--space', 'nb201', '--dataset', csv, '--trials', '2', '--out', join(dir, 'a')]), imageSpace);
+  assertUsageError(loom(['train', 'nb201', '|nor_conv_3x3~0|+|skip_connect~0|skip_connect~1|+|none~0|none~1|none~2|', '--dataset', csv]), imageSpace);
+  assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--augment', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation .* is for images/);
+  assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--final-augment', 'on', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation/);
+  assertUsageError(loom(['oneshot', '--method', 'darts', '--dataset', csv, '--out', join(dir, 'a')]), /table\.csv is tabular data: one-shot search trains a supernet of image cells/);
+  assert.ok(!existsSync(join(dir, 'a', 'loom.db')), 'a refused search opens no store');
   const file = join(dir, 'plain-file');
   writeFileSync(file, 'x');
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--out', join(file, 'sub')]), /cannot write to the output folder/);
@@ -66,7 +69,8 @@ test('loom search end to end: trials, resume with more trials, final model with 
   assert.ok(r2.best.params > 0 && r2.best.flops > 0);
   const saved = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   assert.deepEqual(saved, r2);
-  for (const f of ['arch.json', 'arch.txt', 'model.safetensors', 'recipe.json', 'report.md', 'trials.svg', 'progress.svg']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['arch.json', 'arch.txt', 'model.safetensors', 'recipe.json', 'data.json', 'report.md', 'trials.svg', 'progress.svg']) assert.ok(existsSync(join(out, f)), f);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'data.json'), 'utf8')).inputShape, [1, 28, 28]);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /test accuracy/);
   const list = loom(['study', 'list', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']);
   assert.equal(list.code, 0, list.stderr);
@@ -188,4 +192,51 @@ test('loom search: Ctrl-C stops at once (the running trial is failed as killed),
   const show = JSON.parse(loom(['study', 'show', 'int', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
   assert.ok(show.trials.every((t: { state: string }) => t.state !== 'RUNNING' && t.state !== 'WAITING'));
   assert.ok(show.trials.some((t: { error: string | null }) => /worker killed/.test(t.error ?? '')), 'the interrupted trial was failed as killed');
+});
+
+/** A table the features of which only a non-linear network separates: three rings in the first two columns, three noise columns. */
+function ringsCsv(path: string, rows: number, seed: number): void {
+  let s = seed;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+  const lines = ['x,y,n1,n2,n3,kind'];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    const r = 1 + c + 0.3 * (rnd() - 0.5);
+    const a = 2 * Math.PI * rnd();
+    lines.push([r * Math.cos(a), r * Math.sin(a), rnd(), rnd(), rnd()].map((v) => v.toFixed(4)).join(',') + `,${['inner', 'middle', 'outer'][c]}`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+test('loom search and loom train on a CSV table: the mlp space by default, a real final model, and data.json with the features and normalisation', { timeout: 300_000 }, () => {
+  const csv = join(dir, 'rings.csv');
+  ringsCsv(csv, 900, 7);
+  const out = join(dir, 'tabular');
+  const r = loom(['search', '--dataset', csv, '--label-column', 'kind', '--strategy', 'random', '--trials', '4', '--final-epochs', '60', '--threads', '1', '--out', out, '--json'], 240_000);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.best.space, 'mlp');
+  assert.equal(res.trials.complete, 4);
+  assert.match(res.best.text, /^\d+(-\d+)*:[a-z]+:(none|bn):[\d.]+$/);
+  // Chance is 1/3; the rings are not linearly separable, and the noise columns carry nothing.
+  assert.ok(res.best.test_acc > 0.8, `test accuracy ${res.best.test_acc}`);
+  assert.ok(res.best.params > 0 && res.best.flops > 0);
+  const data = JSON.parse(readFileSync(join(out, 'data.json'), 'utf8'));
+  assert.equal(data.kind, 'tabular');
+  assert.deepEqual(data.inputShape, [5]);
+  assert.deepEqual(data.features, ['x', 'y', 'n1', 'n2', 'n3']);
+  assert.deepEqual(data.classes, ['inner', 'middle', 'outer']);
+  assert.equal(data.normalization.mean.length, 5);
+  assert.ok(Math.abs(data.normalization.mean[2] - 0.5) < 0.1, `noise column mean ${data.normalization.mean[2]}`);
+  for (const f of ['arch.txt', 'model.safetensors', 'report.md']) assert.ok(existsSync(join(out, f)), f);
+  // One architecture by hand, in the space's text form.
+  const t = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--epochs', '60', '--threads', '1', '--out', join(out, 'one'), '--json'], 120_000);
+  assert.equal(t.code, 0, t.stderr);
+  const one = JSON.parse(t.stdout);
+  assert.equal(one.arch, '64-64:relu:none:0');
+  assert.ok(one.test_acc > 0.8, `test accuracy ${one.test_acc}`);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'one', 'data.json'), 'utf8')).features, ['x', 'y', 'n1', 'n2', 'n3']);
 });

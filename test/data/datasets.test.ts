@@ -462,7 +462,7 @@ test('CSV bad input: ragged rows, non-numeric or empty features, missing label c
   rejects(
     () => loadDataset(csv('nolabel.csv', 'a,b,class\n1,2,x\n3,4,y\n')),
     DataError,
-    /nolabel\.csv: no label column 'label' in the header \(columns: 'a', 'b', 'class'\); name the label column with the labelColumn option/,
+    /nolabel\.csv: no label column 'label' in the header \(columns: 'a', 'b', 'class'\); name the label column: --label-column NAME on the command line, the labelColumn option in the library/,
   );
   rejects(() => loadDataset(join(dir, 'nolabel.csv'), { labelColumn: 'kind' }), DataError, /no label column 'kind'/);
   rejects(

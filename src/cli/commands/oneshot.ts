@@ -60,8 +60,9 @@ export async function oneshot(o: OneShotCliOptions): Promise<void> {
   };
   const { setNumThreads, dispose } = await import('../../engine/index.js');
   const { loadDataset, resolveDataset } = await import('../../data/datasets.js');
-  const { checkImageData } = await import('./search.js');
-  checkImageData(o.dataset, resolveDataset(o.dataset).format);
+  if (resolveDataset(o.dataset).format === 'csv') {
+    throw new UsageError(`${o.dataset} is tabular data: one-shot search trains a supernet of image cells; search tables with \`loom search\` (its mlp space)`);
+  }
   const { trainValSplit } = await import('../../data/loader.js');
   const { atomicWrite } = await import('../../study/search.js');
   const { Supernet, SupernetError } = await import('../../oneshot/supernet.js');

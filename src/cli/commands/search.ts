@@ -12,7 +12,8 @@ import { UsageError } from '../errors.js';
 /** Options of `loom search` as commander gives them. */
 export interface SearchCliOptions {
   dataset: string;
-  space: string;
+  /** Default: the packaged `examples/spaces/fmnist-net.json` for images, `mlp` for tabular data. */
+  space?: string;
   strategy: string;
   option?: string[];
   budget?: number;
@@ -41,7 +42,10 @@ export interface SearchCliOptions {
   finalChannels?: number;
   dataFraction?: number;
   trainLimit?: number;
-  valSize: number;
+  /** Default: 5000 images, or a fifth of a table's rows. */
+  valSize?: number;
+  /** CSV: the label column (default `label`). */
+  labelColumn?: string;
   augment?: boolean;
   /** False: augmentation without horizontal flips (`--no-flip`). */
   flip?: boolean;
@@ -54,12 +58,28 @@ export interface SearchCliOptions {
   print?: boolean;
 }
 
-/** Refuses tabular (CSV) data up front: every search space builds image networks. */
-export function checkImageData(dataset: string, format: string): void {
-  if (format === 'csv') {
-    throw new UsageError(`${dataset}: tabular (CSV) data cannot be searched or trained yet: every search space builds image networks (inputs [C, H, W]); give IDX or CIFAR images`);
+/**
+ * Whether `dataset` is images or a table, checked against `space` before any work (see the
+ * library's `checkDataForSpace`): a missing data set, tabular data with an image space, or tabular
+ * data with augmentation is a usage error.
+ */
+export async function checkDataKind(
+  dataset: string,
+  space: import('../../space/space.js').SearchSpace,
+  opts: { augment?: boolean; network?: { channels?: number; cells?: number }; seed?: number; dataOptions?: import('../../data/datasets.js').DatasetOptions } = {},
+): Promise<'image' | 'tabular'> {
+  const { checkDataForSpace } = await import('../../study/search.js');
+  const { DataError } = await import('../../data/errors.js');
+  try {
+    return checkDataForSpace(dataset, space, opts);
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new UsageError((e as Error).message);
   }
 }
+
+/** Default trial and final epochs: tables are small, so an epoch is a few steps. */
+const DEFAULT_EPOCHS = { image: { trial: 2, final: 10 }, tabular: { trial: 30, final: 100 } } as const;
 
 /** `key=value` strategy options: numbers, booleans and lists of numbers are parsed. */
 export function parseStrategyOptions(pairs: readonly string[] = []): Record<string, unknown> {
@@ -102,7 +122,9 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   const { getSpace } = await import('../../space/registry.js');
   const { createStrategy, getStrategyFactory } = await import('../../strategy/registry.js');
   const { resolveDataset } = await import('../../data/datasets.js');
-  const space = getSpace(o.space);
+  const { packageFile } = await import('../package-info.js');
+  const spaceName = o.space ?? (resolveDataset(o.dataset).format === 'csv' ? 'mlp' : packageFile('examples/spaces/fmnist-net.json'));
+  const space = getSpace(spaceName);
   const strategyOptions = parseStrategyOptions(o.option);
   createStrategy(o.strategy, space, o.seed, strategyOptions); // checks the name and options now, before any work
   if (o.trialBudget !== undefined) {
@@ -111,8 +133,12 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     }
     if (o.pruner === 'curve') throw new UsageError('--pruner curve cannot be used with --trial-budget: it extrapolates to a known last epoch, which a trial trained for a time does not have');
   }
-  checkImageData(o.dataset, resolveDataset(o.dataset).format); // a missing or tabular data set fails here, before any trial
-  const study = o.study ?? `${basename(o.space).replace(/\.json$/, '')}-${o.strategy}-${basename(o.dataset)}-s${o.seed}`;
+  // A missing data set, or a table with an image space or augmentation, fails here, before any trial.
+  const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
+  const dataOptions = { ...(o.valSize !== undefined ? { valSize: o.valSize } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}), ...(o.labelColumn ? { labelColumn: o.labelColumn } : {}) };
+  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment || o.finalAugment === 'on', network, seed: o.seed, dataOptions });
+  const epochs = DEFAULT_EPOCHS[kind];
+  const study = o.study ?? `${basename(spaceName).replace(/\.json$/, '')}-${o.strategy}-${basename(o.dataset)}-s${o.seed}`;
   const { runSearch } = await import('../../study/search.js');
   const bar = o.quiet || o.json ? null : new Progress({ total: o.trials ?? Math.round(o.budget as number), label: 'search', unit: o.trials ? 'trial' : 's', stream: process.stderr });
   const log = (l: string) => {
@@ -129,12 +155,12 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
-  const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: 10, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
+  const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: epochs.final, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
   const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}) };
   const r = await runSearch({
     dataset: o.dataset,
-    dataOptions: { valSize: o.valSize, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
-    space: o.space,
+    dataOptions,
+    space: spaceName,
     strategy: o.strategy,
     strategyOptions,
     budget: { trials: o.trials, seconds: o.budget },
@@ -144,9 +170,9 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     study,
     out,
     seed: o.seed,
-    network: { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
+    network,
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
-    recipe: { ...train, epochs: o.epochs ?? 2 },
+    recipe: { ...train, epochs: o.epochs ?? epochs.trial },
     ...(o.trialBudget !== undefined ? { trialSeconds: o.trialBudget } : {}),
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
     finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
@@ -247,27 +273,28 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; epochs: number; batchSize: number; lr?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+  o: { dataset: string; labelColumn?: string; epochs?: number; batchSize: number; lr?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
 ): Promise<void> {
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
   const space = getSpace(spaceName);
   const arch = readArch(space, archText);
-  const { loadDataset, resolveDataset } = await import('../../data/datasets.js');
-  checkImageData(o.dataset, resolveDataset(o.dataset).format);
-  const { trainArchitecture } = await import('../../estimate/trial.js');
+  const { loadDataset, modelData } = await import('../../data/datasets.js');
+  const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
+  const labels = o.labelColumn ? { labelColumn: o.labelColumn } : {};
+  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment, network, seed: o.seed, dataOptions: labels });
+  const { networkInput, trainArchitecture } = await import('../../estimate/trial.js');
   const { evaluateClassifier } = await import('../../estimate/train.js');
   const { buildNetwork } = await import('../../space/networks/index.js');
   const { loadSafetensors, setNumThreads, tidy, dispose } = await import('../../engine/index.js');
   const { join } = await import('node:path');
   if (o.threads) setNumThreads(o.threads);
-  const data = loadDataset(o.dataset, { valSize: 5000, seed: o.seed });
+  const data = loadDataset(o.dataset, { ...(kind === 'tabular' ? { valFraction: 0.2 } : { valSize: 5000 }), ...labels, seed: o.seed });
   const out = o.out ? resolve(o.out) : null;
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
-  const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const r = await trainArchitecture(
-    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs, batchSize: o.batchSize, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}), ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
+    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final, batchSize: o.batchSize, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}), ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
     data,
     {
       onEpoch: (p) => {
@@ -276,7 +303,7 @@ export async function train(
     },
   );
   if (r.status !== 'ok') throw new Error(`training ${r.status}: ${r.reason ?? ''}`);
-  const net = buildNetwork(arch, { ...r.network, input: data.inputShape as [number, number, number], classes: data.numClasses });
+  const net = buildNetwork(arch, { ...r.network, input: networkInput(data.inputShape), classes: data.numClasses });
   const w = loadSafetensors(saveTo);
   net.loadStateDict(w);
   dispose([...w.values()]);
@@ -284,6 +311,10 @@ export async function train(
   net.dispose();
   const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, val_acc: r.valAcc, test_acc: test.accuracy, seconds: r.seconds, weights: out ? saveTo : null };
   if (!out) (await import('node:fs')).rmSync(saveTo, { force: true });
-  else (await import('node:fs')).writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(out, 'data.json'), `${JSON.stringify(modelData(data), null, 2)}\n`);
+  }
   process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct}/${test.total}); val ${(100 * r.valAcc).toFixed(2)}%; ${r.params.toLocaleString('en-US')} params\n`);
 }
