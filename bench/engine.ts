@@ -1,12 +1,13 @@
 /**
  * `npm run bench:engine`: Loom's engine against Python PyTorch on the same machine, in the same run.
  *
- * Prints one JSON line per workload: `cnn` and `mlp` (ms per training step), `op` (µs per 1-element
+ * Prints one JSON line per workload: `cnn`, `cnn-cl` (the same CNN with its convolution weights
+ * laid out channels-last on both sides, as Loom trains on a CPU) and `mlp` (ms per training step), `op` (µs per 1-element
  * add) and `leak` (resident memory growth over many `cnn` steps). `ratio` is Python's time over
  * Loom's (above 1: Loom is faster). Both sides: 1 thread, fixed seeds, random inputs,
  * 10 warm-up steps, then the timed steps; the two sides alternate rounds and each keeps its best.
  *
- * Options: --workloads cnn,mlp,op,leak  --steps 100  --rounds 2  --leak-steps 10000
+ * Options: --workloads cnn,cnn-cl,mlp,op,leak  --steps 100  --rounds 2  --leak-steps 10000
  *          --device cpu|cuda  --batch N  --python /usr/bin/python3
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ import {
   keep,
   manualSeed,
   memory,
+  noGrad,
   randint,
   randn,
   setNumThreads,
@@ -36,7 +38,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    workloads: { type: 'string', default: 'cnn,mlp,op,leak' },
+    workloads: { type: 'string', default: 'cnn,cnn-cl,mlp,op,leak' },
     steps: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
@@ -136,13 +138,26 @@ function mlpModel(): Model {
   };
 }
 
-function setup(workload: 'cnn' | 'mlp', batch: number) {
+type TrainWorkload = 'cnn' | 'cnn-cl' | 'mlp';
+
+function setup(workload: TrainWorkload, batch: number) {
   manualSeed(0);
-  const model = workload === 'cnn' ? cnnModel() : mlpModel();
-  const x = keep(workload === 'cnn' ? randn([batch, 1, 28, 28], { device }) : randn([batch, 64], { device }));
+  const cnn = workload !== 'mlp';
+  const model = cnn ? cnnModel() : mlpModel();
+  if (workload === 'cnn-cl') {
+    // What Module.to({ memoryFormat: 'channels_last' }) does, on the plain parameters.
+    noGrad(() => {
+      for (const p of model.params.filter((t) => t.ndim === 4)) {
+        const laid = p.contiguous('channels_last');
+        p.setData_(laid);
+        laid.dispose();
+      }
+    });
+  }
+  const x = keep(cnn ? randn([batch, 1, 28, 28], { device }) : randn([batch, 64], { device }));
   const y = keep(randint(0, 10, [batch], { device }));
   const opt: Optimizer =
-    workload === 'cnn' ? new SGD(model.params, { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }) : new Adam(model.params, { lr: 1e-3 });
+    cnn ? new SGD(model.params, { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }) : new Adam(model.params, { lr: 1e-3 });
   const step = (): void =>
     tidy(() => {
       opt.zeroGrad();
@@ -153,7 +168,7 @@ function setup(workload: 'cnn' | 'mlp', batch: number) {
   return { step, dispose: () => { opt.dispose(); for (const t of [...model.params, ...model.buffers, x, y]) t.dispose(); } };
 }
 
-function timeTraining(workload: 'cnn' | 'mlp', batch: number): number {
+function timeTraining(workload: TrainWorkload, batch: number): number {
   const s = setup(workload, batch);
   for (let i = 0; i < warmup; i++) s.step();
   if (device !== 'cpu') cuda.synchronize();
@@ -185,8 +200,8 @@ function timeOp(n = 100000): number {
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 for (const w of args.workloads!.split(',')) {
-  if (w === 'cnn' || w === 'mlp') {
-    const batch = Number(args.batch ?? (w === 'cnn' ? 64 : 32));
+  if (w === 'cnn' || w === 'cnn-cl' || w === 'mlp') {
+    const batch = Number(args.batch ?? (w === 'mlp' ? 32 : 64));
     let loom = Number.POSITIVE_INFINITY;
     let py = Number.POSITIVE_INFINITY;
     for (let r = 0; r < rounds; r++) {
@@ -246,7 +261,7 @@ for (const w of args.workloads!.split(',')) {
       }),
     );
   } else {
-    console.error(`bench: unknown workload '${w}' (expected cnn, mlp, op, leak)`);
+    console.error(`bench: unknown workload '${w}' (expected cnn, cnn-cl, mlp, op, leak)`);
     process.exit(2);
   }
 }

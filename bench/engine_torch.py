@@ -33,9 +33,11 @@ def mlp(batch):
 
 def train(workload, warmup, steps, batch, device):
     torch.manual_seed(0)
-    model, x, y = cnn(batch) if workload == "cnn" else mlp(batch)
+    model, x, y = mlp(batch) if workload == "mlp" else cnn(batch)
     model, x, y = model.to(device), x.to(device), y.to(device)
-    if workload == "cnn":
+    if workload == "cnn-cl":
+        model = model.to(memory_format=torch.channels_last)
+    if workload != "mlp":
         opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -74,7 +76,7 @@ def op(n):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", required=True, choices=["cnn", "mlp", "op"])
+    p.add_argument("--workload", required=True, choices=["cnn", "cnn-cl", "mlp", "op"])
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--batch", type=int, default=None)
@@ -85,7 +87,7 @@ def main():
     if a.workload == "op":
         print(json.dumps({"workload": "op", "us_per_op": op(100000), "torch": torch.__version__}))
         return
-    batch = a.batch or (64 if a.workload == "cnn" else 32)
+    batch = a.batch or (32 if a.workload == "mlp" else 64)
     ms = train(a.workload, a.warmup, a.steps, batch, a.device)
     print(json.dumps({"workload": a.workload, "ms_per_step": ms, "batch": batch, "torch": torch.__version__}))
 

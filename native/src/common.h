@@ -47,6 +47,8 @@ double f64(const Napi::Value& v);
 bool boolean(const Napi::Value& v);
 std::vector<int64_t> intList(const Napi::Value& v);
 std::string str(const Napi::Value& v);
+// An optional memory-format argument: undefined or "contiguous" -> Contiguous, "channels_last" -> ChannelsLast.
+at::MemoryFormat memoryFormatOf(const Napi::Value& v);
 at::ScalarType dtypeOf(const Napi::Value& v);
 int dtypeCode(at::ScalarType t);
 at::Device deviceOf(const Napi::Value& v);

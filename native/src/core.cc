@@ -168,6 +168,14 @@ std::string str(const Napi::Value& v) {
   if (!v.IsString()) throw LoomError("expected a string");
   return v.As<Napi::String>().Utf8Value();
 }
+at::MemoryFormat memoryFormatOf(const Napi::Value& v) {
+  if (v.IsUndefined() || v.IsNull()) return at::MemoryFormat::Contiguous;
+  std::string s = str(v);
+  if (s == "contiguous") return at::MemoryFormat::Contiguous;
+  if (s == "channels_last") return at::MemoryFormat::ChannelsLast;
+  throw LoomError("unknown memory format '" + s + "' (contiguous or channels_last)");
+}
+
 std::vector<int64_t> intList(const Napi::Value& v) {
   if (v.IsNumber()) return {i64(v)};
   if (!v.IsArray()) throw LoomError("expected an array of integers");
@@ -367,8 +375,14 @@ Napi::Value Item(const Napi::CallbackInfo& info) {
     throw LoomError("item() needs a tensor with exactly one element, got " + std::to_string(t.numel()));
   return Napi::Number::New(info.Env(), t.item<double>());
 }
+// isContiguous(id, format?) -> whether the tensor is laid out contiguously in that format.
 Napi::Value IsContiguous(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), tensorOf(info[0]).is_contiguous());
+  return Napi::Boolean::New(info.Env(), tensorOf(info[0]).is_contiguous(memoryFormatOf(info[1])));
+}
+// memoryFormat(id) -> "channels_last" or "contiguous": the layout kernels will compute in (by the strides).
+Napi::Value MemoryFormatOf(const Napi::CallbackInfo& info) {
+  bool cl = tensorOf(info[0]).suggest_memory_format() == at::MemoryFormat::ChannelsLast;
+  return Napi::String::New(info.Env(), cl ? "channels_last" : "contiguous");
 }
 Napi::Value Format(const Napi::CallbackInfo& info) {
   std::ostringstream os;
@@ -530,6 +544,7 @@ void initCore(Napi::Env env, Napi::Object exports) {
   LOOM_EXPORT("dim", Dim);
   LOOM_EXPORT("item", Item);
   LOOM_EXPORT("isContiguous", IsContiguous);
+  LOOM_EXPORT("memoryFormat", MemoryFormatOf);
   LOOM_EXPORT("format", Format);
   LOOM_EXPORT("sameStorage", SameStorage);
   LOOM_EXPORT("requiresGrad", RequiresGrad);

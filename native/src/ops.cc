@@ -425,8 +425,17 @@ Napi::Value Split(const Napi::CallbackInfo& info) {
   if (info[1].IsArray()) return wrapList(info.Env(), at::split_with_sizes(tensorOf(info[0]), intList(info[1]), i64(info[2])));
   return wrapList(info.Env(), at::split(tensorOf(info[0]), i64(info[1]), i64(info[2])));
 }
+// contiguous(id, format?): the tensor itself when already laid out so, else a copy (a 4-D
+// "channels_last" tensor keeps its NCHW shape with the channels innermost in memory). As with
+// PyTorch's x.to(memory_format=...), a tensor with a size-1 dimension (one input channel) is
+// restrided when its strides do not say channels-last, since kernels choose by the strides.
 Napi::Value Contiguous(const Napi::CallbackInfo& info) {
-  return wrap(info.Env(), tensorOf(info[0]).contiguous());
+  const at::Tensor& t = tensorOf(info[0]);
+  at::MemoryFormat f = memoryFormatOf(info[1]);
+  if (f == at::MemoryFormat::Contiguous) return wrap(info.Env(), t.contiguous());
+  if (t.dim() != 4)
+    throw LoomError("channels_last needs a 4-D tensor [N, C, H, W], got " + std::to_string(t.dim()) + " dimension(s)");
+  return wrap(info.Env(), t.to(t.options(), /*non_blocking=*/false, /*copy=*/false, f));
 }
 Napi::Value Clone(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), tensorOf(info[0]).clone());

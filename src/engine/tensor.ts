@@ -10,6 +10,8 @@ import { type DType, type Device, DTYPES, deviceCode, deviceName, dtypeCode, isF
 import { N } from './native.js';
 
 /** Nested arrays of numbers or booleans, e.g. `[[1, 2], [3, 4]]`. */
+/** How a tensor's elements are laid out in memory: row-major, or (4-D) channels innermost. */
+export type MemoryFormat = 'contiguous' | 'channels_last';
 export type NestedArray = number | boolean | readonly NestedArray[];
 export type TypedArrayLike =
   | Float32Array
@@ -326,8 +328,16 @@ export class Tensor {
   numel(): number {
     return N.numel(this._id);
   }
-  isContiguous(): boolean {
-    return N.isContiguous(this._id);
+  /**
+   * The layout libtorch's kernels compute this tensor in, read from its strides: `'channels_last'`
+   * for a 4-D tensor with the channels innermost, else `'contiguous'`.
+   */
+  get memoryFormat(): MemoryFormat {
+    return N.memoryFormat(this._id);
+  }
+  /** Whether the data is laid out densely in `format`'s order (default: row-major). */
+  isContiguous(format: MemoryFormat = 'contiguous'): boolean {
+    return N.isContiguous(this._id, format);
   }
   /** The single value of a one-element tensor, as a number. */
   item(): number {
@@ -424,8 +434,14 @@ export class Tensor {
   detach(): Tensor {
     return new Tensor(N.detach(this._id));
   }
-  contiguous(): Tensor {
-    return new Tensor(N.contiguous(this._id));
+  /**
+   * This tensor laid out densely in `format` (default: row-major), copied only when it is not
+   * already: `'channels_last'` keeps a 4-D tensor's `[N, C, H, W]` shape but stores the channels
+   * innermost, which libtorch's CPU convolutions (oneDNN) run much faster on (PyTorch's
+   * `x.contiguous(memory_format=torch.channels_last)`).
+   */
+  contiguous(format: MemoryFormat = 'contiguous'): Tensor {
+    return new Tensor(N.contiguous(this._id, format));
   }
   /** A second handle to the very same tensor (same data, same autograd identity). */
   alias(): Tensor {

@@ -332,6 +332,56 @@ test('to(dtype) converts floating tensors in place, keeps identity, requiresGrad
   net.dispose();
 });
 
+test("to({ memoryFormat: 'channels_last' }) lays 4-D weights out channels-last in place: same values, same outputs, gradients and steps", () => {
+  manualSeed(3);
+  const net = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.Conv2d(8, 4, 1), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 5));
+  const conv = net.at(0) as nn.Conv2d;
+  const weight = conv.weight;
+  const values = weight.dataSync();
+  const x = randn([2, 3, 6, 6]);
+  const ref = tidy(() => net.call(x)).dataSync();
+  tidy(() => net.call(x).sum().backward());
+  const refGrad = conv.weight.grad?.dataSync() ?? [];
+  const live = memory().liveTensors;
+  assert.ok(weight.isContiguous() && !weight.isContiguous('channels_last'));
+  net.to({ memoryFormat: 'channels_last' });
+  assert.equal(conv.weight, weight, 'the parameter keeps its identity');
+  assert.ok(weight.isContiguous('channels_last') && !weight.isContiguous(), 'now channels innermost');
+  assert.equal(weight.memoryFormat, 'channels_last');
+  const grad = conv.weight.grad;
+  assert.ok(grad?.isContiguous('channels_last'), 'its gradient too');
+  grad?.dispose();
+  assert.deepEqual(weight.dataSync(), values, 'the values read the same');
+  assert.deepEqual(weight.shape, [8, 3, 3, 3], 'and the shape stays [O, I, kH, kW]');
+  assert.ok((net.at(5) as nn.Linear).weight.isContiguous(), '2-D weights are left alone');
+  assert.equal(memory().liveTensors, live, 'the old layouts were freed');
+  close(tidy(() => net.call(x)).dataSync(), ref, 1e-5);
+  net.zeroGrad();
+  tidy(() => net.call(x).sum().backward());
+  close(conv.weight.grad?.dataSync() ?? [], refGrad, 1e-4);
+  const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+  opt.step();
+  assert.ok(weight.isContiguous('channels_last'), 'an optimizer step keeps the layout');
+  net.to({ memoryFormat: 'contiguous' });
+  assert.ok(weight.isContiguous());
+  assert.equal(weight.memoryFormat, 'contiguous');
+  // One input channel: row-major strides already pass as channels-last, so they are rewritten as
+  // PyTorch's to(memory_format=...) does; kernels choose their layout by the strides.
+  const first = new nn.Conv2d(1, 4, 3);
+  assert.ok(first.weight.isContiguous('channels_last') && first.weight.memoryFormat === 'contiguous');
+  first.to({ memoryFormat: 'channels_last' });
+  assert.equal(first.weight.memoryFormat, 'channels_last');
+  const y = tidy(() => first.call(randn([2, 1, 5, 5])));
+  assert.equal(y.memoryFormat, 'channels_last', 'so the convolution computes channels-last');
+  y.dispose();
+  first.dispose();
+  assert.throws(() => randn([2, 3]).contiguous('channels_last'), /channels_last needs a 4-D tensor/);
+  assert.throws(() => x.contiguous('nhwc' as 'channels_last'), /unknown memory format 'nhwc'/);
+  opt.dispose();
+  net.dispose();
+  x.dispose();
+});
+
 test('an optimizer made before to() keeps training the converted parameters', () => {
   const net = new nn.Linear(3, 2);
   const opt = new SGD(net.parameters(), { lr: 0.1 });

@@ -39,7 +39,7 @@
 import { type DType, DTYPES, type Device, isFloating } from '../dtype.js';
 import { N } from '../native.js';
 import { loadSafetensors, saveSafetensors } from '../safetensors.js';
-import { Tensor, keep, noGrad } from '../tensor.js';
+import { type MemoryFormat, Tensor, keep, noGrad } from '../tensor.js';
 
 /** A state dict: tensor names (dotted paths) to tensors. */
 export type StateDict = Map<string, Tensor>;
@@ -393,9 +393,12 @@ export class Module {
    * Moves and/or converts every parameter and buffer in place, like PyTorch's `module.to()`:
    * a dtype applies to floating-point tensors only. Each tensor keeps its identity (its data is
    * swapped with {@link Tensor.setData_}), so optimizers and other holders of the parameters keep
-   * working; gradients are converted too. Returns this.
+   * working; gradients are converted too. `memoryFormat: 'channels_last'` lays out every 4-D
+   * parameter and buffer (convolution weights) with the channels innermost, like PyTorch's
+   * `module.to(memory_format=torch.channels_last)`: convolutions then compute in that layout (on
+   * a CPU, oneDNN's fast path) whatever the input's; `'contiguous'` undoes it. Returns this.
    */
-  to(target: Device | DType | { device?: Device; dtype?: DType }): this {
+  to(target: Device | DType | { device?: Device; dtype?: DType; memoryFormat?: MemoryFormat }): this {
     const o = typeof target === 'string' ? (DTYPES.includes(target as DType) ? { dtype: target as DType } : { device: target as Device }) : target;
     const seen = new Set<Tensor>();
     for (const m of this.modules()) {
@@ -409,15 +412,22 @@ export class Module {
       for (const t of seen) {
         const dtype = o.dtype !== undefined && isFloating(t.dtype) && t.dtype !== o.dtype ? o.dtype : undefined;
         const device = wantDevice !== undefined && t.device !== wantDevice ? wantDevice : undefined;
-        if (dtype === undefined && device === undefined) continue;
-        const conv = { dtype, device };
+        const format = o.memoryFormat !== undefined && t.ndim === 4 && t.memoryFormat !== o.memoryFormat ? o.memoryFormat : undefined;
+        if (dtype === undefined && device === undefined && format === undefined) continue;
+        const convert = (x: Tensor): Tensor => {
+          const moved = dtype === undefined && device === undefined ? x.alias() : x.to({ dtype, device });
+          if (format === undefined) return moved;
+          const laid = moved.contiguous(format);
+          moved.dispose();
+          return laid;
+        };
         const g = t.grad;
         if (g) t.grad = null;
-        const nt = t.to(conv);
+        const nt = convert(t);
         t.setData_(nt);
         nt.dispose();
         if (g) {
-          const ng = g.to(conv);
+          const ng = convert(g);
           t.grad = ng;
           ng.dispose();
           g.dispose();
