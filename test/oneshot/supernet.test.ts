@@ -311,3 +311,34 @@ test('float64: weights and alphas convert together', () => {
   tidy(() => assert.equal(s.call(randn([2, ...INPUT], { dtype: 'float64' })).dtype, 'float64'));
   s.dispose();
 });
+
+test('a supernet laid out channels-last (the CPU search default) computes the same: float64 losses and weight and alpha gradients to 1e-9', () => {
+  for (const [name, o] of [['nb201', NB], ['darts', DA]] as const) {
+    const s = new Supernet(name, { ...o, seed: 0 });
+    s.to('float64');
+    manualSeed(2);
+    const x = randn([4, ...INPUT], { dtype: 'float64' });
+    const y = labels(4);
+    const step = (): { loss: number; grads: number[] } => {
+      s.zeroGrad();
+      for (const a of s.archParameters()) a.grad = null;
+      const loss = tidy(() => {
+        const l = F.crossEntropy(s.call(x) as Tensor, y);
+        l.backward();
+        return l.item();
+      });
+      const grads = [...s.weights().slice(0, 4), ...s.archParameters()].map((p) => tidy(() => p.grad?.abs().sum().item() ?? Number.NaN));
+      return { loss, grads };
+    };
+    s.train(true);
+    const a = step();
+    s.to({ memoryFormat: 'channels_last' });
+    assert.ok(s.weights().some((p) => p.memoryFormat === 'channels_last'), `${name}: convolution weights laid out channels-last`);
+    const b = step();
+    assert.ok(Math.abs(a.loss - b.loss) <= 1e-9 * a.loss, `${name}: loss ${a.loss} vs ${b.loss}`);
+    for (const [i, g] of a.grads.entries()) assert.ok(Math.abs(g - b.grads[i]) <= 1e-9 * Math.max(1, g), `${name}: gradient sum ${i}: ${g} vs ${b.grads[i]}`);
+    s.dispose();
+    x.dispose();
+    y.dispose();
+  }
+});
