@@ -61,6 +61,17 @@ export interface NetworkOptions {
   cells?: number;
 }
 
+/**
+ * Refuses a `classes` or `channels` that is not a positive integer, and any `cells` (for spaces
+ * whose depth is part of the architecture); throws an {@link ArchitectureError} naming the space.
+ */
+export function checkWidthAndClasses(name: string, c: { classes: number; channels: number }, o: NetworkOptions): void {
+  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
+  if (!posInt(c.classes)) throw new ArchitectureError(`${name}: classes must be a positive integer, got ${c.classes}`);
+  if (!posInt(c.channels)) throw new ArchitectureError(`${name}: channels must be a positive integer, got ${c.channels}`);
+  if (o.cells !== undefined) throw new ArchitectureError(`${name}: has no cells (its depth is part of the architecture)`);
+}
+
 /** What every search space offers. */
 export interface SearchSpace {
   readonly name: string;

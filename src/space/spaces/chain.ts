@@ -14,7 +14,7 @@
 import type { Architecture } from '../architecture.js';
 import { type Decision, type Value, categorical } from '../decisions.js';
 import { GraphBuilder, type NetGraph } from '../graph/graph.js';
-import { ArchitectureError, DecisionSpace, type NetworkOptions } from '../space.js';
+import { ArchitectureError, DecisionSpace, type NetworkOptions, checkWidthAndClasses } from '../space.js';
 
 export const CHAIN_TYPES = ['conv', 'sep', 'max', 'avg'] as const;
 export type ChainType = (typeof CHAIN_TYPES)[number];
@@ -43,9 +43,7 @@ export function chainConfig(name: string, o: NetworkOptions = {}): ChainConfig {
   const input = o.input ?? [3, 32, 32];
   if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`${name}: input must be three positive integers CxHxW, got ${input.join('x')}`);
   const c: ChainConfig = { input, classes: o.classes ?? 10, channels: o.channels ?? 16 };
-  if (!posInt(c.classes)) throw new ArchitectureError(`${name}: classes must be a positive integer, got ${c.classes}`);
-  if (!posInt(c.channels)) throw new ArchitectureError(`${name}: channels must be a positive integer, got ${c.channels}`);
-  if (o.cells !== undefined) throw new ArchitectureError(`${name}: has no cells (its depth is part of the architecture)`);
+  checkWidthAndClasses(name, c, o);
   return c;
 }
 

@@ -33,7 +33,7 @@ import type { Architecture } from '../architecture.js';
 import { type Decision, type Value, categorical, repeat } from '../decisions.js';
 import { GraphBuilder, type NetGraph } from '../graph/graph.js';
 import type { Activation } from '../graph/ops.js';
-import { ArchitectureError, DecisionSpace, type NetworkOptions } from '../space.js';
+import { ArchitectureError, DecisionSpace, type NetworkOptions, checkWidthAndClasses } from '../space.js';
 
 /** Hidden-layer widths (at `channels` 64). */
 export const MLP_WIDTHS = [16, 32, 64, 128, 256, 512] as const;
@@ -75,9 +75,7 @@ export function mlpConfig(o: NetworkOptions = {}, name = 'mlp'): MlpConfig {
   if (!Array.isArray(input) || (input.length !== 1 && input.length !== 3) || !input.every(posInt))
     throw new ArchitectureError(`${name}: input must be a feature vector [F] or an image [C, H, W] of positive integers, got ${Array.isArray(input) ? `[${input.join(', ')}]` : String(input)}`);
   const c: MlpConfig = { input, classes: o.classes ?? 10, channels: o.channels ?? 64 };
-  if (!posInt(c.classes)) throw new ArchitectureError(`${name}: classes must be a positive integer, got ${c.classes}`);
-  if (!posInt(c.channels)) throw new ArchitectureError(`${name}: channels must be a positive integer, got ${c.channels}`);
-  if (o.cells !== undefined) throw new ArchitectureError(`${name}: has no cells (its depth is part of the architecture)`);
+  checkWidthAndClasses(name, c, o);
   return c;
 }
 
