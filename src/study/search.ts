@@ -384,7 +384,8 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
 
 /**
  * Whether `dataset` is images or a table (CSV), checked against what `space` builds before any
- * work: tabular data needs a space whose networks read feature vectors (`mlp`) and no augmentation (`opts.augment`: any was asked for).
+ * work: tabular data needs a space whose networks read feature vectors (`mlp`, or a user-defined
+ * space whose spec declares an input `[F]`) and no augmentation (`opts.augment`: any was asked for).
  * A table is read here with `opts.dataOptions`, so a malformed one (no label column, ragged or
  * non-numeric rows) fails now rather than in every trial; images are read by the workers. Throws
  * an error saying what to change (a `DataError` for the data themselves).

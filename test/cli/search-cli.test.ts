@@ -239,4 +239,14 @@ test('loom search and loom train on a CSV table: the mlp space by default, a rea
   assert.equal(one.arch, '64-64:relu:none:0');
   assert.ok(one.test_acc > 0.8, `test accuracy ${one.test_acc}`);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'one', 'data.json'), 'utf8')).features, ['x', 'y', 'n1', 'n2', 'n3']);
+  // A user-defined space whose spec reads a feature vector searches the table too.
+  const spaceFile = join(dir, 'my-mlp.json');
+  const hidden = (name: string) => ({ name, op: 'linear', attrs: { out: { valueChoice: 'w', values: [32, 64] } } });
+  const spec = { name: 'my-mlp', input: [5], classes: 3, nodes: [hidden('h1'), { name: 'a1', op: 'act', attrs: { fn: 'relu' } }, hidden('h2'), { name: 'a2', op: 'act', attrs: { fn: 'relu' } }] };
+  writeFileSync(spaceFile, JSON.stringify(spec));
+  const u = loom(['search', '--dataset', csv, '--label-column', 'kind', '--space', spaceFile, '--strategy', 'random', '--trials', '2', '--final-epochs', '60', '--threads', '1', '--out', join(out, 'user'), '--json'], 120_000);
+  assert.equal(u.code, 0, u.stderr);
+  const ures = JSON.parse(u.stdout);
+  assert.equal(ures.best.space, 'my-mlp');
+  assert.ok(ures.best.test_acc > 0.8, `test accuracy ${ures.best.test_acc}`);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dispose, manualSeed, memory, setNumThreads } from '../../src/engine/index.js';
+import { dispose, manualSeed, memory, setNumThreads, tensor } from '../../src/engine/index.js';
 import { ArchitectureError, type SpaceSpec, UserSpace, defineSpace, getSpace, loadSpaceFile, measureGraph, userSpace } from '../../src/space/index.js';
 import { buildNetwork, compileGraph } from '../../src/space/networks/index.js';
 import { assertUsageError, loom, ok } from '../cli/loom.js';
@@ -498,4 +498,34 @@ test('user spaces: limits on parameters and multiply-adds are constraints, and t
   );
   assert.throws(() => new UserSpace({ ...spec, limits: { flops: -1 } }), /\$\.limits\.flops: expected a positive number, got -1/);
   assert.throws(() => new UserSpace({ ...spec, limits: { macs: 5 } as never }), /\$\.limits: unknown key 'macs' \(expected params, flops\)/);
+});
+
+test('a user-defined space for tables: input [F], linear layers with value choices, the classifier added on the vector', () => {
+  const spec: SpaceSpec = {
+    name: 'tiny-mlp',
+    input: [5],
+    classes: 3,
+    nodes: [
+      { name: 'hidden', op: 'linear', attrs: { out: { valueChoice: 'w', values: [8, 16] } } },
+      { name: 'act', layerChoice: { label: 'act', candidates: [{ name: 'relu', op: 'act', attrs: { fn: 'relu' } }, { name: 'tanh', op: 'act', attrs: { fn: 'tanh' } }] } },
+      { name: 'norm', op: 'bn' },
+    ],
+  };
+  const space = userSpace(spec);
+  assert.equal(space.size(), 4);
+  const arch = space.arch({ w: 16, act: 'tanh' });
+  const g = space.graph(arch);
+  assert.deepEqual(g.input, [5]);
+  assert.deepEqual(g.nodes.at(-1)?.shape, [3], 'the classifier reads the vector directly');
+  assert.equal(measureGraph(g).params, 5 * 16 + 16 + 2 * 16 + 16 * 3 + 3);
+  manualSeed(0);
+  const net = compileGraph(g);
+  const x = tensor(Array.from({ length: 20 }, (_, i) => i / 20), { shape: [4, 5] });
+  const y = net.call(x) as ReturnType<typeof tensor>;
+  assert.deepEqual(y.shape, [4, 3]);
+  assert.ok(y.dataSync().every(Number.isFinite));
+  dispose([x, y]);
+  net.dispose();
+  // An image space's spec cannot take a table's shape, and a vector spec's convolution says why.
+  assert.throws(() => userSpace({ ...spec, nodes: [{ name: 'c', op: 'conv_bn_act', attrs: { out: 8, k: 3 } }] }).sample(0), ArchitectureError);
 });

@@ -66,7 +66,7 @@ export type Inputs = NodeRef | readonly NodeRef[] | InputChoiceSpec;
 export interface SpaceHead {
   name: string;
   description?: string;
-  input: [number, number, number];
+  input: [number, number, number] | [number];
   classes: number;
 }
 

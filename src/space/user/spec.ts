@@ -128,7 +128,7 @@ export interface CellSpec {
 export interface SpaceSpec {
   name: string;
   description?: string;
-  /** Input shape `[C, H, W]` per sample. */
+  /** Input shape per sample: `[C, H, W]` (images) or `[F]` (a feature vector: tabular data). */
   input: number[];
   classes: number;
   /** Value choices visible in every cell, in decision order. */
@@ -204,7 +204,7 @@ export interface CellIr {
 export interface SpecIr {
   readonly name: string;
   readonly description: string;
-  readonly input: [number, number, number];
+  readonly input: [number, number, number] | [number];
   readonly classes: number;
   readonly choices: ReadonlyMap<string, readonly ChoiceValue[]>;
   readonly root: CellIr;
@@ -257,7 +257,7 @@ export function checkSpec(json: unknown, where = 'space spec'): SpecIr {
   if (typeof top.name !== 'string' || !SPACE_NAME_RE.test(top.name)) fail('$.name', `the space name must be letters, digits, '_', '.', '-', got ${show(top.name)}`);
   if (top.description !== undefined && typeof top.description !== 'string') fail('$.description', 'must be a string');
   const input = top.input;
-  if (!Array.isArray(input) || input.length !== 3) fail('$.input', `expected [channels, height, width], got ${show(input)}`);
+  if (!Array.isArray(input) || (input.length !== 3 && input.length !== 1)) fail('$.input', `expected [channels, height, width] (images) or [features] (tables), got ${show(input)}`);
   for (const [i, d] of (input as unknown[]).entries()) int(d, `$.input[${i}]`, 1, 1 << 20);
   const classes = int(top.classes, '$.classes', 1, 1 << 24);
 
@@ -461,7 +461,7 @@ export function checkSpec(json: unknown, where = 'space spec'): SpecIr {
   return {
     name: top.name as string,
     description: (top.description as string | undefined) ?? `user-defined space '${top.name}'`,
-    input: [...(input as number[])] as [number, number, number],
+    input: [...(input as number[])] as [number, number, number] | [number],
     classes,
     choices,
     root,
