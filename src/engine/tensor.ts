@@ -9,9 +9,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type DType, type Device, DTYPES, deviceCode, deviceName, dtypeCode, isFloating } from './dtype.js';
 import { N } from './native.js';
 
-/** Nested arrays of numbers or booleans, e.g. `[[1, 2], [3, 4]]`. */
 /** How a tensor's elements are laid out in memory: row-major, or (4-D) channels innermost. */
 export type MemoryFormat = 'contiguous' | 'channels_last';
+/** Nested arrays of numbers or booleans, e.g. `[[1, 2], [3, 4]]`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 export type TypedArrayLike =
   | Float32Array

@@ -62,6 +62,17 @@ export interface NetworkOptions {
 }
 
 /**
+ * An image space's input: `input` (default `[3, 32, 32]`) checked to be three positive integers
+ * `[C, H, W]`, else an {@link ArchitectureError} naming the space (so a feature vector `[F]` is refused).
+ */
+export function imageInput(name: string, input: NetworkOptions['input'] = [3, 32, 32]): [number, number, number] {
+  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
+  if (!Array.isArray(input) || input.length !== 3 || !input.every(posInt))
+    throw new ArchitectureError(`${name}: input must be three positive integers CxHxW, got ${Array.isArray(input) ? input.join('x') : String(input)}`);
+  return input;
+}
+
+/**
  * Refuses a `classes` or `channels` that is not a positive integer, and any `cells` (for spaces
  * whose depth is part of the architecture); throws an {@link ArchitectureError} naming the space.
  */

@@ -14,7 +14,7 @@
 import type { Architecture } from '../architecture.js';
 import { type Decision, type Value, categorical } from '../decisions.js';
 import { GraphBuilder, type NetGraph } from '../graph/graph.js';
-import { ArchitectureError, DecisionSpace, type NetworkOptions, checkWidthAndClasses } from '../space.js';
+import { ArchitectureError, DecisionSpace, type NetworkOptions, checkWidthAndClasses, imageInput } from '../space.js';
 
 export const CHAIN_TYPES = ['conv', 'sep', 'max', 'avg'] as const;
 export type ChainType = (typeof CHAIN_TYPES)[number];
@@ -39,10 +39,7 @@ export interface ChainConfig {
 }
 
 export function chainConfig(name: string, o: NetworkOptions = {}): ChainConfig {
-  const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  const input = o.input ?? [3, 32, 32];
-  if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`${name}: input must be three positive integers CxHxW, got ${input.join('x')}`);
-  const c: ChainConfig = { input, classes: o.classes ?? 10, channels: o.channels ?? 16 };
+  const c: ChainConfig = { input: imageInput(name, o.input), classes: o.classes ?? 10, channels: o.channels ?? 16 };
   checkWidthAndClasses(name, c, o);
   return c;
 }

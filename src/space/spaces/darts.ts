@@ -26,7 +26,7 @@
 import type { Architecture } from '../architecture.js';
 import { type Decision, categorical, inputChoice } from '../decisions.js';
 import { GraphBuilder, type NetGraph } from '../graph/graph.js';
-import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions } from '../space.js';
+import { ArchitectureError, DecisionSpace, type Measures, type NetworkOptions, imageInput } from '../space.js';
 import { GENOTYPE_CELLS, type Genotype, type GenotypeEdge, readGenotype, writeGenotype } from './genotype.js';
 
 /** The 8 DARTS ops (the search-time mixed op), in the DARTS code's order. */
@@ -90,11 +90,8 @@ export function dartsConfig(o: DartsNetworkOptions = {}): DartsConfig {
  */
 export function cellNetworkConfig(space: string, o: DartsNetworkOptions, defaults: { channels: number; cells: number }, reductions: (cells: number) => number): DartsConfig {
   const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  const input = o.input ?? [3, 32, 32];
-  if (!Array.isArray(input) || input.length !== 3 || !input.every(posInt))
-    throw new ArchitectureError(`${space}: input must be three positive integers CxHxW, got ${Array.isArray(input) ? input.join('x') : String(input)}`);
   const c: DartsConfig = {
-    input,
+    input: imageInput(space, o.input),
     classes: o.classes ?? 10,
     channels: o.channels ?? defaults.channels,
     cells: o.cells ?? defaults.cells,

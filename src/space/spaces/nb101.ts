@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import type { Architecture } from '../architecture.js';
 import { type Constraint, type Decision, type Value, categorical } from '../decisions.js';
 import { GraphBuilder, type NetGraph } from '../graph/graph.js';
-import { ArchitectureError, DecisionSpace, type EncodingKind, type NetworkOptions } from '../space.js';
+import { ArchitectureError, DecisionSpace, type EncodingKind, type NetworkOptions, imageInput } from '../space.js';
 
 /** The three inner-node ops, in the benchmark's order (`canonical_ops` of `model_spec.py`). */
 export const NB101_OPS = ['conv3x3-bn-relu', 'conv1x1-bn-relu', 'maxpool3x3'] as const;
@@ -152,9 +152,7 @@ export interface Nb101Config {
 /** Fills in the defaults (3x32x32, 10 classes, C=128, 3 cells per stack) and checks them. */
 export function nb101Config(o: NetworkOptions = {}): Nb101Config {
   const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  const input = o.input ?? [3, 32, 32];
-  if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`nb101: input must be three positive integers CxHxW, got ${input.join('x')}`);
-  const c: Nb101Config = { input, classes: o.classes ?? 10, channels: o.channels ?? 128, cells: o.cells ?? 3 };
+  const c: Nb101Config = { input: imageInput('nb101', o.input), classes: o.classes ?? 10, channels: o.channels ?? 128, cells: o.cells ?? 3 };
   if (!posInt(c.classes)) throw new ArchitectureError(`nb101: classes must be a positive integer, got ${c.classes}`);
   if (!posInt(c.channels)) throw new ArchitectureError(`nb101: channels must be a positive integer, got ${c.channels}`);
   if (!posInt(c.cells)) throw new ArchitectureError(`nb101: cells must be a positive integer, got ${c.cells}`);

@@ -21,7 +21,7 @@
 import type { Architecture } from '../architecture.js';
 import { type Decision, categorical } from '../decisions.js';
 import { GraphBuilder, type NetGraph } from '../graph/graph.js';
-import { ArchitectureError, DecisionSpace, type EncodingKind, type NetworkOptions } from '../space.js';
+import { ArchitectureError, DecisionSpace, type EncodingKind, type NetworkOptions, imageInput } from '../space.js';
 
 /** The five ops, in the benchmark's order. */
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
@@ -50,10 +50,8 @@ export interface Nb201Config {
 /** Fills in the defaults (3x32x32, 10 classes, C=16, N=5) and checks the values (throws {@link ArchitectureError}). */
 export function nb201Config(o: NetworkOptions = {}): Nb201Config {
   const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  const input = o.input ?? [3, 32, 32];
-  if (input.length !== 3 || !input.every(posInt)) throw new ArchitectureError(`nb201: input must be three positive integers CxHxW, got ${input.join('x')}`);
   const c: Nb201Config = {
-    input,
+    input: imageInput('nb201', o.input),
     classes: o.classes ?? 10,
     channels: o.channels ?? 16,
     cells: o.cells ?? 5,
