@@ -186,7 +186,7 @@ function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder: result.json, report.md, model.safetensors', 'loom-out')
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('-e, --epochs <n>', 'training epochs per trial (default 2; tabular data: 30; multi-fidelity strategies choose their own)', intArg(1))
-    .option('--trial-budget <duration>', 'train each trial for this time instead of for --epochs epochs (e.g. 15s; its learning-rate schedule runs over the time), so trials are compared at equal cost', durationArg)
+    .option('--trial-budget <duration>', 'train each trial for this time instead of for --epochs epochs (e.g. 15s; its learning-rate schedule runs over the time), so trials are compared at equal cost; with sh, hyperband or bohb, the time of maxFidelity (a rung at fidelity f trains for f/maxFidelity of it)', durationArg)
     .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none; default: trained for --final-budget instead, or 10 epochs without a budget (tabular data: 100))', intArg(0))
     .option('--final-label-smoothing <x>', 'label smoothing of the final retraining', unitIntervalArg, 0.1)
     .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 15 epochs or more; they slow short trainings)').choices(['auto', 'on', 'off']).default('auto'))

@@ -48,11 +48,13 @@ export interface SearchOptions {
   /**
    * Train each trial for this many seconds instead of `recipe.epochs` epochs: its schedule runs
    * over the time ({@link TrainRecipe.seconds}), so trials are ranked by the accuracy they reach
-   * in the same time, which counts each network's real speed. Not with a multi-fidelity strategy
-   * (it chooses each trial's epochs) nor with the curve pruner (it needs a known last epoch).
+   * in the same time, which counts each network's real speed. With a multi-fidelity strategy it
+   * is the time of its highest fidelity: a trial asked at fidelity `f` trains for
+   * `trialSeconds * f / maxFidelity` (successive halving over time, not epochs). Not with the
+   * curve pruner (it needs a known last epoch).
    */
   trialSeconds?: number;
-  /** Fidelity of each trial (a multi-fidelity strategy's asked fidelity sets the epochs). */
+  /** Fidelity of each trial (a multi-fidelity strategy's asked fidelity sets the epochs, or the time: `trialSeconds`). */
   fidelity?: Fidelity;
   /** Retrain the best with this recipe (epochs included); null: no final retraining. */
   finalRecipe: TrialRecipe | null;
@@ -171,6 +173,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const resumed = store.trials(o.study).length > 0;
     if (study.recovered.lost.length) log(`resumed: trials ${study.recovered.lost.join(', ')} were running when the last run stopped; failed as lost and retried`);
     else if (resumed) log(`resumed study '${o.study}': ${study.counts().complete} trials complete`);
+    const secondsPerFidelity = trialTimeScale(o, study);
     const elapsedBefore = Number(store.getState(o.study, 'elapsed') ?? 0);
     const searchStart = Date.now();
     const elapsed = () => elapsedBefore + (Date.now() - searchStart) / 1000;
@@ -193,7 +196,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const prunerKind = o.pruner ?? 'median';
       try {
         const launch = (t: TrialRecord) => {
-          const spec = trialSpec(o, t, threads, study, out);
+          const spec = trialSpec(o, t, threads, study, out, secondsPerFidelity);
           const planned = spec.fidelity?.epochs ?? spec.recipe?.epochs ?? 1;
           const pruner = makePruner(prunerKind, planned);
           const job = pool.run(spec, (point) => {
@@ -202,7 +205,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
             // After the last epoch there is nothing left to save: the trial completes.
-            const d = pruner && point.epoch < planned ? pruneCheck(pruner, c, study, t.number) : null;
+            const d = pruner && point.epoch < planned ? pruneCheck(pruner, c, study, t) : null;
             if (d?.prune) {
               log(`trial ${t.number}: pruned after epoch ${point.epoch}: ${d.reason}`);
               job.stop();
@@ -419,14 +422,29 @@ function withTrialTime(o: SearchOptions): SearchOptions {
   if (seconds === undefined) return o;
   if (!(seconds > 0 && Number.isFinite(seconds))) throw new Error(`trialSeconds must be a positive number of seconds, got ${seconds}`);
   if (o.pruner === 'curve') throw new Error("pruner 'curve' needs trials of a known number of epochs, not trained for a time");
-  if (getStrategyFactory(o.strategy).multiFidelity) throw new Error(`strategy '${o.strategy}' chooses each trial's epochs itself, so its trials cannot be trained for a time`);
   return o.trialSeconds === undefined ? o : { ...o, recipe: { ...o.recipe, epochs: MAX_TRIAL_EPOCHS, seconds } };
 }
 
-/** The training job of a trial: the search recipe at the trial's fidelity (and, with `o.inherit`, its parent's weights). */
-function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Study, out: string): TrialSpec {
+/**
+ * Seconds of training per unit of fidelity when a multi-fidelity strategy's trials are trained for
+ * a time (`trialSeconds` is its `maxFidelity`'s time); null when fidelity counts epochs.
+ */
+function trialTimeScale(o: SearchOptions, study: Study): number | null {
+  if (o.recipe.seconds === undefined || !getStrategyFactory(o.strategy).multiFidelity) return null;
+  const top = Number(study.strategyOptions().maxFidelity);
+  if (!(top > 0 && Number.isFinite(top))) throw new Error(`strategy '${o.strategy}' has no maxFidelity option, so its trials cannot be trained for a time`);
+  return o.recipe.seconds / top;
+}
+
+/**
+ * The training job of a trial: the search recipe at the trial's fidelity (and, with `o.inherit`,
+ * its parent's weights). An asked fidelity sets the epochs, or with `secondsPerFidelity` the time.
+ */
+function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Study, out: string, secondsPerFidelity: number | null): TrialSpec {
   const fidelity: Fidelity = { ...(o.fidelity ?? {}) };
-  if (t.fidelity !== null) fidelity.epochs = Math.max(1, Math.round(t.fidelity));
+  let recipe = o.recipe;
+  if (t.fidelity !== null && secondsPerFidelity !== null) recipe = { ...recipe, seconds: t.fidelity * secondsPerFidelity };
+  else if (t.fidelity !== null) fidelity.epochs = Math.max(1, Math.round(t.fidelity));
   let inherit: Pick<TrialSpec, 'saveTo' | 'inheritFrom'> = {};
   if (o.inherit) {
     mkdirSync(join(out, 'weights'), { recursive: true });
@@ -439,7 +457,7 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Stu
     space: o.space,
     arch: t.arch as unknown as TrialSpec['arch'],
     network: o.network,
-    recipe: o.recipe,
+    recipe,
     fidelity,
     seed: o.seed + t.number,
     threads,
@@ -514,11 +532,13 @@ function makePruner(kind: 'median' | 'curve' | 'none', epochs: number): Pruner |
 }
 
 /**
- * Asks `pruner` whether a trial whose validation accuracy curve is `curve` so far should stop,
- * against the study's COMPLETE trials.
+ * Asks `pruner` whether trial `self`, whose validation accuracy curve is `curve` so far, should
+ * stop, against the study's COMPLETE trials at the same fidelity (a multi-fidelity strategy's
+ * rungs train for different lengths, with their schedules over them, so their curves differ).
  */
-function pruneCheck(pruner: Pruner, curve: readonly number[], study: Study, self: number): { prune: boolean; reason: string } {
-  const history = study.store.trials(study.name, ['COMPLETE']).filter((t) => t.number !== self).map((t) => ({ state: t.state, value: t.value, curve: metricCurve(study.store.curve(study.name, t.number), 'val_acc') }));
+function pruneCheck(pruner: Pruner, curve: readonly number[], study: Study, self: TrialRecord): { prune: boolean; reason: string } {
+  const peers = study.store.trials(study.name, ['COMPLETE']).filter((t) => t.number !== self.number && t.fidelity === self.fidelity);
+  const history = peers.map((t) => ({ state: t.state, value: t.value, curve: metricCurve(study.store.curve(study.name, t.number), 'val_acc') }));
   const current = curve.flatMap((v, step) => (v === undefined ? [] : [{ step, value: v }]));
   return pruner.decide(history, current);
 }

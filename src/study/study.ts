@@ -205,11 +205,24 @@ export class Study {
     return this.space.fromJSON(t.arch);
   }
 
-  /** The best COMPLETE trial by value (ties: the earliest), or null. */
+  /**
+   * The best COMPLETE trial (ties: the earliest), or null. In a multi-fidelity search it is the
+   * best at the highest fidelity any trial completed at (as HpBandSter picks its incumbent): a
+   * figure from a cheaper rung is not comparable with one from a dearer rung.
+   */
   best(): TrialRecord | null {
     let b: TrialRecord | null = null;
-    for (const t of this.store.trials(this.name, ['COMPLETE'])) if (t.value !== null && !Number.isNaN(t.value) && (!b || t.value > (b.value as number))) b = t;
+    const level = (t: TrialRecord) => t.fidelity ?? Number.POSITIVE_INFINITY;
+    for (const t of this.store.trials(this.name, ['COMPLETE'])) {
+      if (t.value === null || Number.isNaN(t.value)) continue;
+      if (!b || level(t) > level(b) || (level(t) === level(b) && t.value > (b.value as number))) b = t;
+    }
     return b;
+  }
+
+  /** The strategy's options, its defaults filled in (as saved with its state). */
+  strategyOptions(): Record<string, unknown> {
+    return this.strategy.state().options;
   }
 
   /** Trials by state, counting each ask once (its latest trial). */

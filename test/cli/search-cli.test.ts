@@ -25,7 +25,6 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--pruner', 'sometimes']), /argument 'sometimes' is invalid\. Allowed choices are median, curve, none/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--final-epochs', '3', '--final-budget', '1m', '--out', join(dir, 'a')]), /give --final-epochs or --final-budget, not both/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--epochs', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /give --epochs or --trial-budget, not both/);
-  assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'hyperband', '--trials', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /--trial-budget cannot be used with hyperband: a multi-fidelity strategy chooses each trial's epochs itself/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '10s', '--pruner', 'curve', '--out', join(dir, 'a')]), /--pruner curve cannot be used with --trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);

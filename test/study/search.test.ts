@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { type SearchOptions, runSearch } from '../../src/study/search.js';
+import { SqliteStore } from '../../src/study/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loom-runsearch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,8 +26,7 @@ const base = (name: string): SearchOptions => ({
 
 test('runSearch refuses trials trained for a time with what needs their epochs, before it opens the store', async () => {
   const cases: [string, Partial<SearchOptions>, RegExp][] = [
-    ['mf', { strategy: 'hyperband', trialSeconds: 10 }, /strategy 'hyperband' chooses each trial's epochs itself, so its trials cannot be trained for a time/],
-    ['mf-recipe', { strategy: 'sh', recipe: { epochs: 1, seconds: 10 } }, /strategy 'sh' chooses each trial's epochs itself/],
+    ['mf-curve', { strategy: 'hyperband', pruner: 'curve', trialSeconds: 10 }, /pruner 'curve' needs trials of a known number of epochs/],
     ['curve', { pruner: 'curve', trialSeconds: 10 }, /pruner 'curve' needs trials of a known number of epochs/],
     ['zero', { trialSeconds: 0 }, /trialSeconds must be a positive number of seconds, got 0/],
     ['nan', { trialSeconds: Number.NaN }, /trialSeconds must be a positive number of seconds, got NaN/],
@@ -34,5 +35,47 @@ test('runSearch refuses trials trained for a time with what needs their epochs, 
     await assert.rejects(runSearch({ ...base(name), ...change }), message, name);
     assert.ok(!existsSync(join(dir, `${name}.db`)), `${name}: no store was created`);
     assert.ok(!existsSync(join(dir, name)), `${name}: no output directory was created`);
+  }
+});
+
+const haveData = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+
+test('successive halving over time: each rung trains for its share of trialSeconds, and the best is picked from the highest rung', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 300_000 }, async () => {
+  // Rungs at fidelity 1 and 3 of maxFidelity 3: three configurations for 1 s, the best of them for 3 s.
+  const o: SearchOptions = {
+    ...base('sh-time'),
+    strategy: 'sh',
+    strategyOptions: { minFidelity: 1, maxFidelity: 3, eta: 3, configs: 3 },
+    budget: { trials: 4 },
+    dataOptions: { trainLimit: 20000, valSize: 500 },
+    network: { channels: 4, cells: 1 },
+    recipe: { epochs: 1, batchSize: 50 },
+    trialSeconds: 3,
+    threads: 1,
+  };
+  const r = await runSearch(o);
+  assert.equal(r.trials.complete + r.trials.pruned, 4);
+  const store = new SqliteStore(join(dir, 'sh-time.db'));
+  try {
+    const trials = store.trials('sh-time');
+    assert.deepEqual(
+      trials.map((t) => t.fidelity),
+      [1, 1, 1, 3],
+    );
+    for (const t of trials) {
+      const points = store.curve('sh-time', t.number);
+      const trained = points.reduce((a, p) => a + Number(p.metrics.train_seconds), 0);
+      const want = (t.fidelity as number) * 1;
+      // Training stops with the batch that uses up the time: a little over it, never under.
+      assert.ok(trained >= want * 0.98 && trained < want + 1.5, `trial ${t.number} (fidelity ${t.fidelity}) trained ${trained} s, wanted ${want} s`);
+      assert.ok(Number(points.at(-1)?.metrics.lr) < 1e-3, `trial ${t.number}: its schedule ended with its time`);
+    }
+    // The rung-1 trial is the promoted best of rung 0, and the incumbent whatever the rung-0 figures.
+    const top = trials[3];
+    const rung0 = trials.slice(0, 3).filter((t) => t.state === 'COMPLETE');
+    assert.equal(JSON.stringify(top.arch), JSON.stringify(rung0.reduce((a, b) => ((b.value as number) > (a.value as number) ? b : a)).arch));
+    if (top.state === 'COMPLETE') assert.equal(r.best?.trial, top.number);
+  } finally {
+    store.close();
   }
 });

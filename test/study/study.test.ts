@@ -115,3 +115,21 @@ test('opening a study with other settings is refused with a clear error', () => 
   open(store);
   assert.throws(() => open(store, 'random'), /study 's' already exists with other settings/);
 });
+
+test('a multi-fidelity study picks its best from the highest fidelity completed, whatever a cheaper rung scored', () => {
+  const s = Study.open({ store: new MemoryStore(), name: 'mf', space, strategy: 'sh', strategyOptions: { minFidelity: 1, maxFidelity: 3, eta: 3, configs: 3 }, seed: 1, objective: 'val_acc' });
+  assert.equal(s.strategyOptions().maxFidelity, 3);
+  const finish = (value: number) => {
+    const t = s.next() as TrialRecord;
+    s.claim(t.number, 'w');
+    s.finish(t.number, 'w', { state: 'COMPLETE', value, metrics: { val_acc: value } });
+    return t;
+  };
+  const low = [finish(0.9), finish(0.5), finish(0.4)];
+  assert.deepEqual(low.map((t) => t.fidelity), [1, 1, 1]);
+  assert.equal(s.best()?.number, low[0].number);
+  const top = finish(0.7); // the promoted configuration scores less at its higher fidelity than its rung-0 figure
+  assert.equal(top.fidelity, 3);
+  assert.deepEqual(top.arch, low[0].arch);
+  assert.equal(s.best()?.number, top.number);
+});

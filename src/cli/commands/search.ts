@@ -120,18 +120,15 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     checkWritableDir(dirname(p));
   } else if (storage !== 'memory:') throw new UsageError(`--storage must be sqlite:PATH or memory:, got '${storage}'`);
   const { getSpace } = await import('../../space/registry.js');
-  const { createStrategy, getStrategyFactory } = await import('../../strategy/registry.js');
+  const { createStrategy } = await import('../../strategy/registry.js');
   const { resolveDataset } = await import('../../data/datasets.js');
   const { packageFile } = await import('../package-info.js');
   const spaceName = o.space ?? (resolveDataset(o.dataset).format === 'csv' ? 'mlp' : packageFile('examples/spaces/fmnist-net.json'));
   const space = getSpace(spaceName);
   const strategyOptions = parseStrategyOptions(o.option);
   createStrategy(o.strategy, space, o.seed, strategyOptions); // checks the name and options now, before any work
-  if (o.trialBudget !== undefined) {
-    if (getStrategyFactory(o.strategy).multiFidelity) {
-      throw new UsageError(`--trial-budget cannot be used with ${o.strategy}: a multi-fidelity strategy chooses each trial's epochs itself`);
-    }
-    if (o.pruner === 'curve') throw new UsageError('--pruner curve cannot be used with --trial-budget: it extrapolates to a known last epoch, which a trial trained for a time does not have');
+  if (o.trialBudget !== undefined && o.pruner === 'curve') {
+    throw new UsageError('--pruner curve cannot be used with --trial-budget: it extrapolates to a known last epoch, which a trial trained for a time does not have');
   }
   // A missing data set, or a table with an image space or augmentation, fails here, before any trial.
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
