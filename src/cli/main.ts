@@ -205,6 +205,7 @@ function buildProgram(): Command {
     .addOption(new Option('--pruner <kind>', 'early stopping: median (stop trials that trail the median), curve (learning-curve extrapolation) or none').choices(['median', 'curve', 'none']).default('median'))
     .option('--no-pruning', 'the same as --pruner none')
     .option('--trial-timeout <duration>', 'fail a trial that runs longer than this', durationArg)
+    .option('--compare <arch>', "then train this architecture of the space (text form or a JSON file, e.g. a hand-designed network) exactly like the final model and report both test accuracies (result.json's compare, OUT/compare/)")
     .option('-q, --quiet', 'no progress bar or log lines on stderr')
     .option('--json', 'print result.json on stdout')
     .action(async (opts) => {

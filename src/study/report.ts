@@ -112,6 +112,12 @@ export async function writeReport(out: string, study: Study, result: SearchResul
           b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`; the inputs it expects (shape, classes, features, normalisation): `data.json`.' : 'No final weights (no final training, or it failed).',
           '',
           drawn ? '![the best architecture](arch.svg)' : '',
+          ...(result.compare
+            ? [
+                '',
+                `Compared with \`${result.compare.text}\` trained exactly like it (same recipe, ${result.compare.epochs} epoch${result.compare.epochs === 1 ? '' : 's'} in ${result.compare.seconds.toFixed(0)} s, same seed): **test accuracy ${pct(result.compare.test_acc)}**, ${result.compare.params.toLocaleString('en-US')} parameters (weights in \`compare/\`).`,
+              ]
+            : []),
         ].join('\n')
       : 'No trial completed.',
     '',

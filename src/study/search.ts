@@ -15,6 +15,7 @@ import { dispose } from '../engine/index.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
 import type { TrainRecipe } from '../estimate/train.js';
 import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
+import type { Architecture } from '../space/architecture.js';
 import { getSpace } from '../space/registry.js';
 import { ArchitectureError, type NetworkOptions, type SearchSpace } from '../space/space.js';
 import { getStrategyFactory } from '../strategy/registry.js';
@@ -83,6 +84,12 @@ export interface SearchOptions {
   inherit?: boolean;
   /** Kill a trial that runs longer than this. */
   trialTimeoutSeconds?: number;
+  /**
+   * An architecture of the space (its JSON) to train after the final model exactly like it (same
+   * recipe, time or epochs, network, seed and data) into `OUT/compare/`, and to test: a
+   * hand-designed reference, to show what the search bought (`SearchResult.compare`).
+   */
+  compare?: Json;
   onProgress?: (p: SearchProgress) => void;
   onLog?: (line: string) => void;
   /** Stops the search gracefully when aborted (running trials are failed as killed and retried on resume). */
@@ -121,6 +128,20 @@ export interface SearchResult {
   /** Epochs the final retraining trained (the last one may be partial when it trained for a time); 0 without one. */
   finalEpochs: number;
   resumed: boolean;
+  /**
+   * A reference architecture trained exactly like the final model (same recipe, time or epochs,
+   * seed and data), when one was asked for (`loom search --compare`): what the search bought.
+   */
+  compare?: {
+    arch: Json;
+    text: string;
+    params: number;
+    flops: number;
+    test_acc: number | null;
+    epochs: number;
+    seconds: number;
+    weights: string | null;
+  };
 }
 
 /** Opens a store from a storage URL (`sqlite:PATH`, `memory:`). */
@@ -143,6 +164,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   // Checked before the store is opened, so a refused search leaves no study behind.
   o = withTrialTime(o);
   const space = getSpace(o.space);
+  const reference = o.compare === undefined ? null : compareArch(space, o.compare, o.finalRecipe);
   const tabular =
     checkDataForSpace(o.dataset, space, {
       augment: !!o.recipe.augment || (o.recipe.cutout ?? 0) > 0 || o.finalAugment === true || (o.finalAugment === undefined && !!o.finalRecipe?.augment),
@@ -251,6 +273,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     let bestOut: SearchResult['best'] = null;
     let finalSeconds = 0;
     let finalEpochs = 0;
+    let compare: SearchResult['compare'];
     if (best) {
       const arch = study.archOf(best);
       const text = space.format(arch);
@@ -305,6 +328,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           bestOut.weights = f.weights;
         }
       }
+      if (reference && finalRecipe && bestOut.test_acc !== null && !o.signal?.aborted) {
+        const text = space.format(reference);
+        log(`compare: training ${text} like the final model`);
+        const c = await trainFinal({ space: o.space, arch: reference.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out: join(out, 'compare'), threads: cores, log: (l) => log(l.replace(/^final:/, 'compare:')), signal: o.signal });
+        compare = { arch: reference.toJSON() as unknown as Json, text, params: c.params, flops: c.flops, test_acc: c.test?.accuracy ?? null, epochs: c.epochs, seconds: c.seconds, weights: c.weights };
+      }
     }
     const result: SearchResult = {
       study: o.study,
@@ -316,6 +345,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       finalSeconds,
       finalEpochs,
       resumed,
+      ...(compare ? { compare } : {}),
     };
     atomicWrite(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     try {
@@ -411,6 +441,16 @@ export function checkDataForSpace(
     throw new Error(`${dataset} is tabular data (feature vectors), but search space '${space.name}' builds networks for images (${e.message}); use a space for feature vectors, such as 'mlp'`);
   }
   return 'tabular';
+}
+
+/** `compare`, the reference architecture, read before any work; a bad one throws. */
+function compareArch(space: SearchSpace, json: Json, finalRecipe: TrialRecipe | null): Architecture {
+  if (!finalRecipe) throw new Error('compare trains its architecture like the final model, and there is no final retraining (finalRecipe is null)');
+  try {
+    return space.fromJSON(json);
+  } catch (e) {
+    throw new Error(`compare: not an architecture of space '${space.name}': ${(e as Error).message}`);
+  }
 }
 
 /** Most epochs a trial trained for a time (`trialSeconds`) gets. */

@@ -60,6 +60,20 @@ const askOf = (t: TrialRecord): number => {
   return a;
 };
 
+/**
+ * The best of `trials`' COMPLETE ones with a value (ties: the earliest), or null: the highest value
+ * among those at the highest fidelity (see {@link Study.best}).
+ */
+export function bestTrial(trials: readonly TrialRecord[]): TrialRecord | null {
+  let b: TrialRecord | null = null;
+  const level = (t: TrialRecord) => t.fidelity ?? Number.POSITIVE_INFINITY;
+  for (const t of trials) {
+    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
+    if (!b || level(t) > level(b) || (level(t) === level(b) && t.value > (b.value as number))) b = t;
+  }
+  return b;
+}
+
 /** A strategy bound to a store (see the module comment). */
 export class Study {
   readonly store: Store;
@@ -211,13 +225,7 @@ export class Study {
    * figure from a cheaper rung is not comparable with one from a dearer rung.
    */
   best(): TrialRecord | null {
-    let b: TrialRecord | null = null;
-    const level = (t: TrialRecord) => t.fidelity ?? Number.POSITIVE_INFINITY;
-    for (const t of this.store.trials(this.name, ['COMPLETE'])) {
-      if (t.value === null || Number.isNaN(t.value)) continue;
-      if (!b || level(t) > level(b) || (level(t) === level(b) && t.value > (b.value as number))) b = t;
-    }
-    return b;
+    return bestTrial(this.store.trials(this.name, ['COMPLETE']));
   }
 
   /** The strategy's options, its defaults filled in (as saved with its state). */

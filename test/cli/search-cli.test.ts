@@ -29,6 +29,11 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
   assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
+  // --compare's architecture is read before any work.
+  const cell = '|nor_conv_3x3~0|+|skip_connect~0|skip_connect~1|+|none~0|none~1|none~2|';
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--compare', 'conv3-64', '--out', join(dir, 'a')]), /--compare: not an architecture of space 'nb201': /);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--compare', join(dir, 'missing.json'), '--out', join(dir, 'a')]), /--compare: .*missing\.json: no such file/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--compare', cell, '--final-epochs', '0', '--out', join(dir, 'a')]), /--compare trains its architecture like the final model, and --final-epochs 0 asks for none/);
   // Tabular data with an image space, or with augmentation, is refused before any work.
   const csv = join(dir, 'table.csv');
   writeFileSync(csv, `a,b,label\n${Array.from({ length: 20 }, (_, i) => `${i / 20},${1 - i / 20},${i % 2}`).join('\n')}\n`);
@@ -214,7 +219,7 @@ test('loom search and loom train on a CSV table: the mlp space by default, a rea
   const csv = join(dir, 'rings.csv');
   ringsCsv(csv, 900, 7);
   const out = join(dir, 'tabular');
-  const r = loom(['search', '--dataset', csv, '--label-column', 'kind', '--strategy', 'random', '--trials', '4', '--final-epochs', '60', '--threads', '1', '--out', out, '--json'], 240_000);
+  const r = loom(['search', '--dataset', csv, '--label-column', 'kind', '--strategy', 'random', '--trials', '4', '--final-epochs', '60', '--threads', '1', '--compare', '16:tanh:none:0', '--out', out, '--json'], 240_000);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   assert.equal(res.best.space, 'mlp');
@@ -231,6 +236,15 @@ test('loom search and loom train on a CSV table: the mlp space by default, a rea
   assert.equal(data.normalization.mean.length, 5);
   assert.ok(Math.abs(data.normalization.mean[2] - 0.5) < 0.1, `noise column mean ${data.normalization.mean[2]}`);
   for (const f of ['arch.txt', 'model.safetensors', 'report.md']) assert.ok(existsSync(join(out, f)), f);
+  // --compare: a hand-picked network trained exactly like the final model, beside it in result.json.
+  assert.equal(res.compare.text, '16:tanh:none:0');
+  assert.equal(res.compare.params, 5 * 16 + 16 + 16 * 3 + 3);
+  assert.ok(res.compare.test_acc > 0.6 && res.compare.test_acc <= 1, `the compared network's test accuracy ${res.compare.test_acc}`);
+  assert.ok(res.compare.epochs === 60 && existsSync(join(out, 'compare', 'model.safetensors')));
+  const recipes = ['', 'compare'].map((d) => JSON.parse(readFileSync(join(out, d, 'recipe.json'), 'utf8')));
+  assert.deepEqual(recipes[1], recipes[0], 'the same recipe, network and seed as the final model');
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).compare, res.compare);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /Compared with `16:tanh:none:0` trained exactly like it .*\*\*test accuracy \d+\.\d\d%\*\*/);
   // One architecture by hand, in the space's text form.
   const t = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--epochs', '60', '--threads', '1', '--out', join(out, 'one'), '--json'], 120_000);
   assert.equal(t.code, 0, t.stderr);

@@ -24,8 +24,10 @@ const base = (name: string): SearchOptions => ({
   finalRecipe: null,
 });
 
-test('runSearch refuses trials trained for a time with what needs their epochs, before it opens the store', async () => {
+test('runSearch refuses trials trained for a time with what needs their epochs, and a bad compare architecture, before it opens the store', async () => {
   const cases: [string, Partial<SearchOptions>, RegExp][] = [
+    ['compare-no-final', { compare: { space: 'nb201', values: {} } }, /compare trains its architecture like the final model, and there is no final retraining/],
+    ['compare-bad', { compare: { space: 'nb201', values: { nope: 1 } }, finalRecipe: { epochs: 1 } }, /compare: not an architecture of space 'nb201': /],
     ['mf-curve', { strategy: 'hyperband', pruner: 'curve', trialSeconds: 10 }, /pruner 'curve' needs trials of a known number of epochs/],
     ['curve', { pruner: 'curve', trialSeconds: 10 }, /pruner 'curve' needs trials of a known number of epochs/],
     ['zero', { trialSeconds: 0 }, /trialSeconds must be a positive number of seconds, got 0/],

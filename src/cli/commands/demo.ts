@@ -10,12 +10,11 @@
  * have few multiply-adds but run slowly on a CPU). The demo does not inherit weights: a child
  * would look better by its ancestors' training, which the final retraining does not get. With
  * `--baseline`, the space's member that is the fixed baseline CNN (`loom baseline`) is then
- * trained with the same final recipe and time, so the result shows what the search bought.
+ * trained with the same final recipe and time (`loom search --compare`), so the result shows what
+ * the search bought.
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { formatDuration } from '../../util/progress.js';
 import { packageFile } from '../package-info.js';
 import { search } from './search.js';
@@ -54,6 +53,7 @@ export interface DemoOptions {
 /** `loom demo` (see the module comment). */
 export async function demo(o: DemoOptions): Promise<void> {
   const space = packageFile('examples/spaces/fmnist-net.json');
+  const baseline = JSON.stringify({ space: 'fmnist-net', values: DEMO_BASELINE });
   const out = resolve(o.out);
   const log = (l: string) => {
     if (!o.quiet) process.stderr.write(`${l}\n`);
@@ -62,13 +62,13 @@ export async function demo(o: DemoOptions): Promise<void> {
     `loom demo: searching ${formatDuration(o.budget)} (evolution from the baseline CNN, trials of ${DEMO_TRIAL_SECONDS} s of training), ` +
       `then retraining the best for about ${formatDuration(o.finalBudget)}; results in ${out}`,
   );
-  const result = await search({
+  await search({
     dataset: o.dataset,
     space,
     strategy: 'evolution',
     // The population starts from the baseline CNN, so the search improves on a known network;
     // tournaments of 3 of the 6 make the best members (the baseline among them) the usual parents.
-    option: ['population=6', 'sampleSize=3', `initial=${JSON.stringify({ space: 'fmnist-net', values: DEMO_BASELINE })}`],
+    option: ['population=6', 'sampleSize=3', `initial=${baseline}`],
     budget: o.budget,
     finalBudget: o.finalBudget,
     workers: o.workers,
@@ -77,42 +77,9 @@ export async function demo(o: DemoOptions): Promise<void> {
     trialBudget: DEMO_TRIAL_SECONDS,
     batchSize: 128,
     valSize: 5000,
+    // The reference: the baseline CNN with the final model's recipe and time, through the same path.
+    ...(o.baseline ? { compare: baseline } : {}),
     quiet: o.quiet,
-    json: false,
-    print: !o.json,
+    json: o.json,
   });
-  if (!o.baseline || !result?.best) {
-    if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    return;
-  }
-  // The reference: the baseline CNN with the final model's recipe and time (or epochs), through the same path.
-  const { trainFinal } = await import('../../study/search.js');
-  const final = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')) as { recipe: Record<string, unknown>; seed: number };
-  const length = typeof final.recipe.seconds === 'number' ? formatDuration(final.recipe.seconds) : `${final.recipe.epochs} epochs`;
-  log(`baseline: training the baseline CNN (loom baseline) with the final recipe, ${length}`);
-  const b = await trainFinal({
-    space,
-    arch: { space: 'fmnist-net', values: { ...DEMO_BASELINE } },
-    recipe: final.recipe,
-    seed: final.seed,
-    dataset: o.dataset,
-    dataOptions: { seed: o.seed },
-    out: join(out, 'baseline'),
-    threads: availableParallelism(),
-    log: (l) => log(l.replace(/^final:/, 'baseline:')),
-  });
-  const cmp = {
-    ...result,
-    baseline: { test_acc: b.test?.accuracy ?? null, params: b.params, flops: b.flops, epochs: b.epochs, seconds: b.seconds, weights: b.weights },
-  };
-  writeFileSync(join(out, 'result.json'), `${JSON.stringify(cmp, null, 2)}\n`);
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify(cmp)}\n`);
-    return;
-  }
-  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
-  process.stdout.write(
-    `baseline CNN, same recipe (${b.epochs} epochs, ${b.seconds.toFixed(0)} s): test ${pct(b.test?.accuracy)}, ${b.params.toLocaleString('en-US')} params\n` +
-      `searched model: test ${pct(result.best.test_acc)}, ${result.best.params.toLocaleString('en-US')} params (${result.finalEpochs ?? '?'} epochs, ${(result.finalSeconds ?? 0).toFixed(0)} s)\n`,
-  );
 }

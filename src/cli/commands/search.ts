@@ -4,7 +4,8 @@
  * @module
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Json } from '../../study/store.js';
 import { Progress, formatDuration } from '../../util/progress.js';
 import type { SearchResult } from '../../study/search.js';
 import { UsageError } from '../errors.js';
@@ -52,6 +53,11 @@ export interface SearchCliOptions {
   pruning?: boolean;
   pruner?: 'median' | 'curve' | 'none';
   trialTimeout?: number;
+  /**
+   * An architecture of the space (its text form, or a JSON file) to train after the search
+   * exactly like the final model, and compare with it on the test set (`OUT/compare/`).
+   */
+  compare?: string;
   quiet?: boolean;
   json?: boolean;
   /** Print the summary or JSON on stdout (default true). */
@@ -127,6 +133,8 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   const space = getSpace(spaceName);
   const strategyOptions = parseStrategyOptions(o.option);
   createStrategy(o.strategy, space, o.seed, strategyOptions); // checks the name and options now, before any work
+  const reference = o.compare === undefined ? null : await compareArch(space, o.compare);
+  if (reference && o.finalEpochs === 0) throw new UsageError('--compare trains its architecture like the final model, and --final-epochs 0 asks for none');
   if (o.trialBudget !== undefined && o.pruner === 'curve') {
     throw new UsageError('--pruner curve cannot be used with --trial-budget: it extrapolates to a known last epoch, which a trial trained for a time does not have');
   }
@@ -178,6 +186,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     inherit: !!o.inherit,
     pruner: o.pruning === false ? 'none' : (o.pruner ?? 'median'),
     trialTimeoutSeconds: o.trialTimeout,
+    ...(reference ? { compare: reference } : {}),
     signal: abort.signal,
     onLog: log,
     onProgress: (p) => {
@@ -188,9 +197,9 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
       shown = Math.max(shown, at);
     },
   });
+  bar?.done();
   process.off('SIGINT', onSig);
   process.off('SIGTERM', onSig);
-  bar?.done();
   if (o.print === false) return r;
   if (o.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -202,6 +211,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
       `study ${r.study} (${r.storage}): ${r.trials.complete} complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; ${formatDuration(r.seconds)}`,
       b ? `best: trial ${b.trial}, val ${(100 * b.val_acc).toFixed(2)}%, test ${b.test_acc === null ? '-' : `${(100 * b.test_acc).toFixed(2)}%`}, ${b.params.toLocaleString('en-US')} params` : 'no trial completed',
       b ? `  ${b.text}` : '',
+      ...(r.compare ? [`compared: ${r.compare.test_acc === null ? 'its training failed' : `test ${(100 * r.compare.test_acc).toFixed(2)}%`}, ${r.compare.params.toLocaleString('en-US')} params, trained like the best (${r.compare.epochs} epoch${r.compare.epochs === 1 ? '' : 's'}, ${r.compare.seconds.toFixed(0)} s)`, `  ${r.compare.text}`] : []),
       `results in ${out} (result.json, report.md${b?.weights ? ', model.safetensors' : ''})`,
       '',
     ].join('\n'),
@@ -209,15 +219,27 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   return r;
 }
 
+/** `--compare`'s architecture, read now so that a bad one fails before any work. */
+async function compareArch(space: import('../../space/space.js').SearchSpace, text: string): Promise<Json> {
+  const { readArch } = await import('./space.js');
+  try {
+    return readArch(space, text).toJSON() as unknown as Json;
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--compare: ${e.message}`);
+    throw new UsageError(`--compare: not an architecture of space '${space.name}': ${(e as Error).message}`);
+  }
+}
+
 /** `loom study list`. */
 export async function studyList(o: { storage: string; json?: boolean }): Promise<void> {
   const { openStore } = await import('../../study/search.js');
+  const { bestTrial } = await import('../../study/study.js');
   const store = openExisting(o.storage, openStore);
   try {
     const rows = store.listStudies().map((s) => {
       const ts = store.trials(s.name);
       const by = (st: string) => ts.filter((t) => t.state === st).length;
-      const best = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value)).reduce<number | null>((m, t) => (m === null || (t.value as number) > m ? (t.value as number) : m), null);
+      const best = bestTrial(ts)?.value ?? null;
       return { name: s.name, space: s.meta.space, strategy: s.meta.strategy, trials: ts.length, complete: by('COMPLETE'), pruned: by('PRUNED'), failed: by('FAIL'), running: by('RUNNING'), best };
     });
     if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -284,7 +306,6 @@ export async function train(
   const { evaluateClassifier } = await import('../../estimate/train.js');
   const { buildNetwork } = await import('../../space/networks/index.js');
   const { loadSafetensors, setNumThreads, tidy, dispose } = await import('../../engine/index.js');
-  const { join } = await import('node:path');
   if (o.threads) setNumThreads(o.threads);
   const data = loadDataset(o.dataset, { ...(kind === 'tabular' ? { valFraction: 0.2 } : { valSize: 5000 }), ...labels, seed: o.seed });
   const out = o.out ? resolve(o.out) : null;
