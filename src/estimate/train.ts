@@ -80,8 +80,13 @@ export interface TrainRecipe {
   weightDecay?: number;
   /** Learning-rate schedule, stepped every batch: default 'cosine' (to 0 at the end). */
   schedule?: 'cosine' | 'step' | 'constant';
-  /** Linear warm-up, in epochs (may be fractional); default 0. */
+  /** Linear warm-up, in epochs (may be fractional); default 0. Not with `warmupFraction`. */
   warmupEpochs?: number;
+  /**
+   * Linear warm-up over this fraction of the whole schedule, in [0, 1): of the batches, or of the
+   * time with `seconds` (where epochs are only a cap); default 0. Not with `warmupEpochs`.
+   */
+  warmupFraction?: number;
   /** Label smoothing of the cross-entropy loss, default 0. */
   labelSmoothing?: number;
   /** Random horizontal flips and shifts of up to `cropPadding` pixels; default false. */
@@ -216,6 +221,8 @@ function checkRecipe(r: TrainRecipe): void {
   if (r.batchSize !== undefined && !Number.isInteger(r.batchSize)) throw new Error(`batchSize must be an integer, got ${r.batchSize}`);
   if (r.weightDecay !== undefined && !(r.weightDecay >= 0)) throw new Error(`weightDecay must be >= 0, got ${r.weightDecay}`);
   if (r.warmupEpochs !== undefined && !(r.warmupEpochs >= 0)) throw new Error(`warmupEpochs must be >= 0, got ${r.warmupEpochs}`);
+  if (r.warmupFraction !== undefined && !(r.warmupFraction >= 0 && r.warmupFraction < 1)) throw new Error(`warmupFraction must be in [0, 1), got ${r.warmupFraction}`);
+  if (r.warmupEpochs !== undefined && r.warmupFraction !== undefined) throw new Error('give warmupEpochs or warmupFraction, not both');
   if (r.labelSmoothing !== undefined && !(r.labelSmoothing >= 0 && r.labelSmoothing < 1))
     throw new Error(`labelSmoothing must be in [0, 1), got ${r.labelSmoothing}`);
 }
@@ -241,7 +248,7 @@ function makeOptimizer(params: Tensor[], r: TrainRecipe): Optimizer {
 
 function makeSchedule(opt: Optimizer, r: TrainRecipe, batchesPerEpoch: number): LRScheduler | null {
   const total = r.epochs * batchesPerEpoch;
-  const warm = Math.min(total - 1, Math.round((r.warmupEpochs ?? 0) * batchesPerEpoch));
+  const warm = Math.min(total - 1, Math.round(r.warmupFraction !== undefined ? r.warmupFraction * total : (r.warmupEpochs ?? 0) * batchesPerEpoch));
   const rest = total - Math.max(0, warm);
   let main: LRScheduler | null;
   switch (r.schedule ?? 'cosine') {

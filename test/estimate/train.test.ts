@@ -159,12 +159,49 @@ test('a time budget ends training after the batch that uses it up, with the sche
   dispose(train);
 });
 
+test('warmupFraction warms the rate up over that fraction of the batches, or of the time with a time budget', async () => {
+  const train = quadrants(256, 9);
+  manualSeed(0);
+  const model = mlp();
+  const rates = async (recipe: Parameters<typeof trainClassifier>[2], busyMs = 0) => {
+    const lrs: number[] = [];
+    await trainClassifier(model, { train }, recipe, {
+      onBatch: (b) => {
+        lrs.push(b.lr);
+        const end = performance.now() + busyMs;
+        while (performance.now() < end) {}
+      },
+    });
+    return lrs;
+  };
+  // 4 epochs of 8 batches: the first quarter (8 batches) rises to the peak, then cosine to zero.
+  const byBatch = await rates({ epochs: 4, batchSize: 32, lr: 0.05, warmupFraction: 0.25 });
+  assert.equal(byBatch.length, 32);
+  const peak = byBatch.indexOf(Math.max(...byBatch));
+  assert.equal(peak, 7, `the peak comes when the warm-up ends: batch ${peak + 1}`);
+  assert.ok(Math.abs(byBatch[peak] - 0.05) < 1e-6, `peak rate ${byBatch[peak]}`);
+  assert.ok(byBatch.slice(0, 8).every((v, i) => i === 0 || v > byBatch[i - 1]), 'rising during the warm-up');
+  assert.ok(byBatch.slice(8).every((v, i) => v <= byBatch[7 + i]), 'falling after it');
+  assert.ok(byBatch[0] < 0.05 * 0.25, `the first batch's rate ${byBatch[0]}`);
+  // A time budget: the warm-up takes the first half of the time, whatever the number of batches.
+  const byTime = await rates({ epochs: 1000, batchSize: 32, lr: 0.05, seconds: 0.6, warmupFraction: 0.5 }, 30);
+  const top = byTime.indexOf(Math.max(...byTime));
+  assert.ok(byTime.length >= 8, `batches ${byTime.length}`);
+  assert.ok(top >= byTime.length * 0.3 && top <= byTime.length * 0.7, `the peak at batch ${top + 1} of ${byTime.length}`);
+  assert.ok(byTime[top] > 0.05 * 0.9 && byTime[0] < 0.05 * 0.5, `rates ${byTime.map((v) => v.toFixed(3)).join(' ')}`);
+  assert.equal(byTime[byTime.length - 1], 0, 'the schedule ends at zero when the time is up');
+  model.dispose();
+  dispose(train);
+});
+
 test('bad recipes are rejected before any work', async () => {
   const train = quadrants(16, 7);
   const model = mlp();
   await assert.rejects(trainClassifier(model, { train }, { epochs: 0 }), /epochs must be a positive integer, got 0/);
   await assert.rejects(trainClassifier(model, { train }, { epochs: 1, lr: -1 }), /lr must be a positive number/);
   await assert.rejects(trainClassifier(model, { train }, { epochs: 1, batchSize: 2.5 }), /batchSize must be an integer/);
+  await assert.rejects(trainClassifier(model, { train }, { epochs: 1, warmupFraction: 1 }), /warmupFraction must be in \[0, 1\), got 1/);
+  await assert.rejects(trainClassifier(model, { train }, { epochs: 1, warmupFraction: 0.1, warmupEpochs: 1 }), /give warmupEpochs or warmupFraction, not both/);
   await assert.rejects(
     trainClassifier(model, { train }, { epochs: 1, optimizer: 'lbfgs' as 'sgd' }),
     /unknown optimizer 'lbfgs'/,

@@ -38,6 +38,8 @@ export interface SearchCliOptions {
   inherit?: boolean;
   batchSize: number;
   lr?: number;
+  /** Learning-rate warm-up of trials and final, a fraction of each training (default {@link DEFAULT_WARMUP}). */
+  warmup?: number;
   channels?: number;
   cells?: number;
   finalChannels?: number;
@@ -113,6 +115,15 @@ function checkWritableDir(dir: string): void {
   }
 }
 
+/**
+ * Default learning-rate warm-up of `loom search` and `loom train`, a fraction of each training (of
+ * its time when trained for a time). Without one, networks with separable convolutions often
+ * diverge at SGD's peak rate of 0.1 in short trainings: the demo space's conv3 32 / sep3 96 /
+ * sep3 192 / fc 256 reached 10.14% validation in 15 s without, 86.42% with 5% (and 92.46% in 90 s
+ * with 10%, against 84.82% without).
+ */
+export const DEFAULT_WARMUP = 0.05;
+
 /** `loom search`: runs the search, prints its summary (or result.json with `json`; nothing with `print: false`) and returns the result. */
 export async function search(o: SearchCliOptions): Promise<SearchResult> {
   if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
@@ -161,7 +172,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: epochs.final, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
-  const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}) };
+  const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), warmupFraction: o.warmup ?? DEFAULT_WARMUP, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}) };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions,
@@ -292,7 +303,7 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; labelColumn?: string; epochs?: number; batchSize: number; lr?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+  o: { dataset: string; labelColumn?: string; epochs?: number; batchSize: number; lr?: number; warmup?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
 ): Promise<void> {
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
@@ -312,7 +323,7 @@ export async function train(
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
   const r = await trainArchitecture(
-    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final, batchSize: o.batchSize, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}), ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
+    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final, batchSize: o.batchSize, warmupFraction: o.warmup ?? DEFAULT_WARMUP, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}), ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
     data,
     {
       onEpoch: (p) => {
