@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { AUTO_AUGMENT_EPOCHS } from '../../src/study/search.js';
 import { SqliteStore } from '../../src/study/sqlite.js';
 import { assertUsageError, cli, loom } from './loom.js';
 
@@ -122,8 +123,8 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
   assert.equal(recipe.seconds, 15);
   assert.equal(recipe.labelSmoothing, 0.1, 'the final retraining smooths its labels by default');
-  // --final-augment auto: augmented when 15 epochs or more are planned.
-  assert.equal(recipe.augment, Number(m[2]) >= 15);
+  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (50) or more are planned.
+  assert.equal(recipe.augment, Number(m[2]) >= AUTO_AUGMENT_EPOCHS);
   assert.equal(m[1] === 'augmented', recipe.augment);
   assert.ok(res.finalEpochs >= 2, `the final trained ${res.finalEpochs} epochs of 600 images in 15 s`);
   // Its wall time adds the worker's start, the data's loading and the test to the 15 s of training.
