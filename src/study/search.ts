@@ -122,6 +122,7 @@ export interface SearchResult {
     weights: string | null;
   } | null;
   trials: { complete: number; failed: number; pruned: number; total: number; retried: number };
+  /** The whole run, seconds: search, final and (with `compare`) the reference's training, `compare.seconds`. */
   seconds: number;
   searchSeconds: number;
   finalSeconds: number;
