@@ -253,6 +253,15 @@ test('loom search and loom train on a CSV table: the mlp space by default, a rea
   assert.equal(one.arch, '64-64:relu:none:0');
   assert.ok(one.test_acc > 0.8, `test accuracy ${one.test_acc}`);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'one', 'data.json'), 'utf8')).features, ['x', 'y', 'n1', 'n2', 'n3']);
+  assert.equal(one.recipe.epochs, 60);
+  // Trained for a time, as a search's final retraining is, with its label smoothing.
+  const b = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--budget', '2s', '--epochs', '100000', '--label-smoothing', '0.1', '--threads', '1', '--json'], 120_000);
+  assert.equal(b.code, 0, b.stderr);
+  const timed = JSON.parse(b.stdout);
+  assert.deepEqual([timed.recipe.seconds, timed.recipe.labelSmoothing, timed.recipe.epochs], [2, 0.1, 100000]);
+  assert.ok(timed.seconds >= 2 && timed.seconds < 30, `trained ${timed.seconds} s for a budget of 2 s`);
+  assert.ok(timed.epochs > 1 && timed.epochs < 100000, `${timed.epochs} epochs: the time, not the epoch cap, ended it`);
+  assert.ok(timed.test_acc > 0.8, `test accuracy ${timed.test_acc}`);
   // A user-defined space whose spec reads a feature vector searches the table too.
   const spaceFile = join(dir, 'my-mlp.json');
   const hidden = (name: string) => ({ name, op: 'linear', attrs: { out: { valueChoice: 'w', values: [32, 64] } } });

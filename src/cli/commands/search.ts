@@ -299,11 +299,14 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
   return open(storage);
 }
 
+/** Most epochs of `loom train --budget` (a cap: the time ends the training first). */
+const TRAIN_BUDGET_MAX_EPOCHS = 500;
+
 /** `loom train <space> <arch>`: trains one architecture and evaluates it on the test set. */
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; labelColumn?: string; epochs?: number; batchSize: number; lr?: number; warmup?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
 ): Promise<void> {
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
@@ -322,8 +325,18 @@ export async function train(
   const out = o.out ? resolve(o.out) : null;
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
+  const recipe = {
+    // With --budget the schedule runs over the time and the epochs only cap it.
+    ...(o.budget !== undefined ? { epochs: o.epochs ?? TRAIN_BUDGET_MAX_EPOCHS, seconds: o.budget } : { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final }),
+    batchSize: o.batchSize,
+    warmupFraction: o.warmup ?? DEFAULT_WARMUP,
+    augment: !!o.augment,
+    ...(o.flip === false ? { flip: false } : {}),
+    ...(o.lr ? { lr: o.lr } : {}),
+    ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
+  };
   const r = await trainArchitecture(
-    { space: spaceName, arch: arch.toJSON(), network, recipe: { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final, batchSize: o.batchSize, warmupFraction: o.warmup ?? DEFAULT_WARMUP, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}), ...(o.lr ? { lr: o.lr } : {}) }, seed: o.seed, saveTo },
+    { space: spaceName, arch: arch.toJSON(), network, recipe, seed: o.seed, saveTo },
     data,
     {
       onEpoch: (p) => {
@@ -338,7 +351,7 @@ export async function train(
   dispose([...w.values()]);
   const test = tidy(() => evaluateClassifier(net, data.test as NonNullable<typeof data.test>));
   net.dispose();
-  const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, val_acc: r.valAcc, test_acc: test.accuracy, seconds: r.seconds, weights: out ? saveTo : null };
+  const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, val_acc: r.valAcc, test_acc: test.accuracy, seconds: r.seconds, recipe, seed: o.seed, weights: out ? saveTo : null };
   if (!out) (await import('node:fs')).rmSync(saveTo, { force: true });
   else {
     const { writeFileSync } = await import('node:fs');
