@@ -123,7 +123,7 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
   assert.equal(recipe.seconds, 15);
   assert.equal(recipe.labelSmoothing, 0.1, 'the final retraining smooths its labels by default');
-  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (50) or more are planned.
+  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (30) or more are planned.
   assert.equal(recipe.augment, Number(m[2]) >= AUTO_AUGMENT_EPOCHS);
   assert.equal(m[1] === 'augmented', recipe.augment);
   assert.ok(res.finalEpochs >= 2, `the final trained ${res.finalEpochs} epochs of 600 images in 15 s`);

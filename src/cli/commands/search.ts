@@ -31,7 +31,7 @@ export interface SearchCliOptions {
   trialBudget?: number;
   finalEpochs?: number;
   finalBudget?: number;
-  /** Augment the final retraining: on, off, or auto (default: when it plans `AUTO_AUGMENT_EPOCHS`, 50, or more). */
+  /** Augment the final retraining: on, off, or auto (default: when it plans `AUTO_AUGMENT_EPOCHS`, 30, or more). */
   finalAugment?: 'auto' | 'on' | 'off';
   /** Label smoothing of the final retraining (default 0.1). */
   finalLabelSmoothing?: number;
