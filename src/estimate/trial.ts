@@ -149,6 +149,12 @@ export interface TrialResult {
 
 const validFraction = (f: number): boolean => f > 0 && f <= 1;
 
+/**
+ * Most epochs of a final model trained for a time (a search's final retraining, `loom train
+ * --budget`): a cap that the time reaches first, except for very small data.
+ */
+export const MAX_FINAL_EPOCHS = 500;
+
 /** A seeded subset of `fraction` of a labelled set (rows kept in their order), or null for the whole set. */
 function subset(set: LabelledSet, fraction: number, seed: number): LabelledSet | null {
   const n = set.images.shape[0];

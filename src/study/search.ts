@@ -14,7 +14,7 @@ import { type DatasetOptions, loadDataset, resolveDataset } from '../data/datase
 import { dispose } from '../engine/index.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
 import type { TrainRecipe } from '../estimate/train.js';
-import type { Fidelity, TrialRecipe, TrialResult, TrialSpec } from '../estimate/trial.js';
+import { type Fidelity, MAX_FINAL_EPOCHS, type TrialRecipe, type TrialResult, type TrialSpec } from '../estimate/trial.js';
 import type { Architecture } from '../space/architecture.js';
 import { getSpace } from '../space/registry.js';
 import { ArchitectureError, type NetworkOptions, type SearchSpace } from '../space/space.js';
@@ -516,9 +516,6 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Stu
  * without and 94.04% with. So they start at 30 planned epochs.
  */
 export const AUTO_AUGMENT_EPOCHS = 30;
-
-/** Most epochs a time-fitted final retraining gets. */
-const MAX_FINAL_EPOCHS = 500;
 
 /**
  * Seconds an epoch of the final retraining of `best` should take: the median over its curve of an

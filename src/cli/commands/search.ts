@@ -299,9 +299,6 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
   return open(storage);
 }
 
-/** Most epochs of `loom train --budget` (a cap: the time ends the training first). */
-const TRAIN_BUDGET_MAX_EPOCHS = 500;
-
 /** `loom train <space> <arch>`: trains one architecture and evaluates it on the test set. */
 export async function train(
   spaceName: string,
@@ -316,7 +313,7 @@ export async function train(
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const labels = o.labelColumn ? { labelColumn: o.labelColumn } : {};
   const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment, network, seed: o.seed, dataOptions: labels });
-  const { networkInput, trainArchitecture } = await import('../../estimate/trial.js');
+  const { MAX_FINAL_EPOCHS, networkInput, trainArchitecture } = await import('../../estimate/trial.js');
   const { evaluateClassifier } = await import('../../estimate/train.js');
   const { buildNetwork } = await import('../../space/networks/index.js');
   const { loadSafetensors, setNumThreads, tidy, dispose } = await import('../../engine/index.js');
@@ -327,7 +324,7 @@ export async function train(
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
   const recipe = {
     // With --budget the schedule runs over the time and the epochs only cap it.
-    ...(o.budget !== undefined ? { epochs: o.epochs ?? TRAIN_BUDGET_MAX_EPOCHS, seconds: o.budget } : { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final }),
+    ...(o.budget !== undefined ? { epochs: o.epochs ?? MAX_FINAL_EPOCHS, seconds: o.budget } : { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final }),
     batchSize: o.batchSize,
     warmupFraction: o.warmup ?? DEFAULT_WARMUP,
     augment: !!o.augment,
