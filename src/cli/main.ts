@@ -277,6 +277,7 @@ function buildProgram(): Command {
     .option('--cells <n>', 'cells per stage', intArg(1))
     .option('--augment', 'random shifts and flips')
     .option('--no-flip', 'augment without horizontal flips (MNIST leaves them out by itself)')
+    .option('--val-size <n>', 'training examples held out for validation (default 5000; tabular data: a fifth of the rows); 0: train on the whole split, as a search\'s final model does', intArg(0))
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('-t, --threads <n>', 'intra-op threads', intArg(1, 4096))
     .option('-o, --out <dir>', 'save model.safetensors and result.json here')
@@ -318,5 +319,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 run().then((code) => {
-  process.exitCode = code;
+  // A command that finished may have set its own code (a search with no completed trial: 1).
+  process.exitCode = code !== 0 ? code : (process.exitCode ?? 0);
 });

@@ -760,22 +760,8 @@ function checkCount(v: number | undefined, what: string): void {
   if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new DataError(`${what} must be a positive integer, got ${v}`);
 }
 
-/**
- * Loads a data set for classification: a built-in name, or a path to a folder of IDX files, CIFAR-10
- * or CIFAR-100 binary files, or a CSV file (see the module's doc and {@link resolveDataset}).
- *
- * Inputs become float32 (images scaled to [0, 1]) and, by default, normalised per channel with the
- * mean and std of the training part (after `trainLimit` and without the validation part); labels
- * become int64 class indices. With `valSize` or `valFraction`, a seeded validation part is carved
- * from the training set ({@link splitIndices}, the split of `trainValSplit`). The test set is
- * returned apart: the data set's own, or for CSV a seeded `testFraction` of the rows, which
- * `testSplit` and `notes` then record.
- *
- * The caller owns the tensors: `dispose(data)` frees them all.
- * @throws DatasetNotFoundError when the name, path or files are missing.
- * @throws DataError when a file is malformed (truncated, wrong shape, labels out of range, ragged or non-numeric CSV, a single class) or an option does not fit the data.
- */
-export function loadDataset(spec: string, opts: DatasetOptions = {}): Dataset {
+/** Reads and checks a data set's files and `opts` (everything {@link loadDataset} refuses) and splits it, in memory, before any tensor. */
+function readParts(spec: string, opts: DatasetOptions): { raw: RawDataset; src: DatasetSource; train: RawSplit; test: RawSplit; val?: RawSplit } {
   checkCount(opts.trainLimit, 'trainLimit');
   checkCount(opts.testLimit, 'testLimit');
   checkCount(opts.numClasses, 'numClasses');
@@ -793,20 +779,47 @@ export function loadDataset(spec: string, opts: DatasetOptions = {}): Dataset {
   else raw = readCifarSet(src, opts.cifar100Labels !== 'coarse');
 
   const size = raw.inputShape.reduce((a, b) => a * b, 1);
-  const channels = raw.inputShape[0];
-  let train = head(raw.train, opts.trainLimit, size);
+  const train = head(raw.train, opts.trainLimit, size);
   const test = head(raw.test, opts.testLimit, size);
-  let val: RawSplit | undefined;
-  if (opts.valSize !== undefined || opts.valFraction !== undefined) {
-    let parts: { trainIdx: Uint32Array; valIdx: Uint32Array };
-    try {
-      parts = splitIndices(train.n, { valSize: opts.valSize, valFraction: opts.valFraction, seed: opts.seed ?? 0 });
-    } catch (e) {
-      throw new DataError(`${raw.source}: ${(e as Error).message.replace(/^trainValSplit: /, '')} (training examples)`);
-    }
-    val = gather(train, parts.valIdx, size);
-    train = gather(train, parts.trainIdx, size);
+  if (opts.valSize === undefined && opts.valFraction === undefined) return { raw, src, train, test };
+  let parts: { trainIdx: Uint32Array; valIdx: Uint32Array };
+  try {
+    parts = splitIndices(train.n, { valSize: opts.valSize, valFraction: opts.valFraction, seed: opts.seed ?? 0 });
+  } catch (e) {
+    throw new DataError(`${raw.source}: ${(e as Error).message.replace(/^trainValSplit: /, '')} (training examples)`);
   }
+  return { raw, src, train: gather(train, parts.trainIdx, size), test, val: gather(train, parts.valIdx, size) };
+}
+
+/**
+ * Checks that {@link loadDataset} would load `spec` with `opts` (the files, their sizes and labels,
+ * and the options against the data, such as a validation part larger than the training set),
+ * without making tensors, and says what it holds. Throws what `loadDataset` throws.
+ */
+export function checkDataset(spec: string, opts: DatasetOptions = {}): { kind: 'image' | 'tabular'; inputShape: number[]; classes: number; train: number; val: number; test: number } {
+  const { raw, train, test, val } = readParts(spec, opts);
+  return { kind: raw.kind, inputShape: raw.inputShape, classes: raw.classes.length, train: train.n, val: val?.n ?? 0, test: test.n };
+}
+
+/**
+ * Loads a data set for classification: a built-in name, or a path to a folder of IDX files, CIFAR-10
+ * or CIFAR-100 binary files, or a CSV file (see the module's doc and {@link resolveDataset}).
+ *
+ * Inputs become float32 (images scaled to [0, 1]) and, by default, normalised per channel with the
+ * mean and std of the training part (after `trainLimit` and without the validation part); labels
+ * become int64 class indices. With `valSize` or `valFraction`, a seeded validation part is carved
+ * from the training set ({@link splitIndices}, the split of `trainValSplit`). The test set is
+ * returned apart: the data set's own, or for CSV a seeded `testFraction` of the rows, which
+ * `testSplit` and `notes` then record.
+ *
+ * The caller owns the tensors: `dispose(data)` frees them all.
+ * @throws DatasetNotFoundError when the name, path or files are missing.
+ * @throws DataError when a file is malformed (truncated, wrong shape, labels out of range, ragged or non-numeric CSV, a single class) or an option does not fit the data.
+ */
+export function loadDataset(spec: string, opts: DatasetOptions = {}): Dataset {
+  const { raw, src, train, test, val } = readParts(spec, opts);
+  const size = raw.inputShape.reduce((a, b) => a * b, 1);
+  const channels = raw.inputShape[0];
   const stats = channelStats(train, channels, size);
   const notes = [...raw.notes];
   const std = stats.std.map((s, c) => {

@@ -155,6 +155,16 @@ const validFraction = (f: number): boolean => f > 0 && f <= 1;
  */
 export const MAX_FINAL_EPOCHS = 500;
 
+/**
+ * The first `n` examples of a training set (views of its tensors; dispose of both when done): the
+ * progress figures of a model trained on the whole split, which leaves no validation part. They
+ * measure fit, not generalisation; the test set is for the end.
+ */
+export function monitorSlice(train: LabelledSet, n = 2000): LabelledSet {
+  const k = Math.min(n, train.images.shape[0]);
+  return { images: train.images.narrow(0, 0, k), labels: train.labels.narrow(0, 0, k) };
+}
+
 /** A seeded subset of `fraction` of a labelled set (rows kept in their order), or null for the whole set. */
 function subset(set: LabelledSet, fraction: number, seed: number): LabelledSet | null {
   const n = set.images.shape[0];

@@ -10,8 +10,7 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type DatasetOptions, loadDataset, resolveDataset } from '../data/datasets.js';
-import { dispose } from '../engine/index.js';
+import { type DatasetOptions, checkDataset, resolveDataset } from '../data/datasets.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
 import type { TrainRecipe } from '../estimate/train.js';
 import { type Fidelity, MAX_FINAL_EPOCHS, type TrialRecipe, type TrialResult, type TrialSpec } from '../estimate/trial.js';
@@ -203,9 +202,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const saveElapsed = () => store.putState(o.study, 'elapsed', elapsed());
     const cores = (await import('node:os')).availableParallelism();
     const threads = o.threads ?? Math.max(1, Math.floor(cores / o.workers));
-    // Held out for validation unless the options say: 5000 images, or a fifth of a table's rows.
-    const given = o.dataOptions?.valSize !== undefined || o.dataOptions?.valFraction !== undefined;
-    const dataOptions = { ...(given ? {} : tabular ? { valFraction: 0.2 } : { valSize: 5000 }), seed: o.seed, ...(o.dataOptions ?? {}) };
+    const dataOptions = trialDataOptions(tabular, o.dataOptions, o.seed);
     const budgetLeft = () =>
       (o.budget.trials === undefined || study.finishedCount() < o.budget.trials) && (o.budget.seconds === undefined || elapsed() < o.budget.seconds) && !o.signal?.aborted;
     const progress = (running: number) =>
@@ -416,27 +413,37 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
   }
 }
 
+/** The trials' data options: `given`, with a validation part held out unless it says: 5000 images, or a fifth of a table's rows. */
+function trialDataOptions(tabular: boolean, given: DatasetOptions | undefined, seed: number): DatasetOptions {
+  const split = given?.valSize !== undefined || given?.valFraction !== undefined;
+  return { ...(split ? {} : tabular ? { valFraction: 0.2 } : { valSize: 5000 }), seed, ...(given ?? {}) };
+}
+
 /**
  * Whether `dataset` is images or a table (CSV), checked against what `space` builds before any
  * work: tabular data needs a space whose networks read feature vectors (`mlp`, or a user-defined
  * space whose spec declares an input `[F]`) and no augmentation (`opts.augment`: any was asked for).
- * A table is read here with `opts.dataOptions`, so a malformed one (no label column, ragged or
- * non-numeric rows) fails now rather than in every trial; images are read by the workers. Throws
- * an error saying what to change (a `DataError` for the data themselves).
+ * The data are read here (without making tensors) with `opts.dataOptions` and the validation part
+ * the trials hold out, so missing or malformed files (truncated IDX, labels out of range, a table
+ * without its label column, ragged or non-numeric rows) and a split that does not fit fail now
+ * rather than in every trial. Throws an error saying what to change (a `DataError` for the data
+ * themselves).
  */
 export function checkDataForSpace(
   dataset: string,
   space: SearchSpace,
   opts: { augment?: boolean; network?: NetworkOptions; seed?: number; dataOptions?: DatasetOptions } = {},
 ): 'image' | 'tabular' {
-  if (resolveDataset(dataset).format !== 'csv') return 'image';
-  const table = loadDataset(dataset, { ...(opts.dataOptions ?? {}), valSize: undefined, valFraction: undefined });
-  const features = table.inputShape[0];
-  dispose([table.train.images, table.train.labels, ...(table.test ? [table.test.images, table.test.labels] : [])]);
+  const tabular = resolveDataset(dataset).format === 'csv';
+  // Read and checked with the validation part the trials hold out, so that bad data or a split
+  // that does not fit stops the search here rather than failing every trial in the workers.
+  const data = checkDataset(dataset, trialDataOptions(tabular, opts.dataOptions, opts.seed ?? 0));
+  if (!tabular) return 'image';
+  const features = data.inputShape[0];
   if (opts.augment) throw new Error(`${dataset} is tabular data: augmentation (shifts, flips, cutout) is for images, so train it without any`);
   try {
     // A space that builds image networks refuses a vector input.
-    space.graph?.(space.sample(opts.seed ?? 0), { ...(opts.network ?? {}), input: [features], classes: table.numClasses });
+    space.graph?.(space.sample(opts.seed ?? 0), { ...(opts.network ?? {}), input: [features], classes: data.classes });
   } catch (e) {
     if (!(e instanceof ArchitectureError)) throw e;
     throw new Error(`${dataset} is tabular data (feature vectors), but search space '${space.name}' builds networks for images (${e.message}); use a space for feature vectors, such as 'mlp'`);

@@ -13,7 +13,7 @@ import { loadDataset, modelData } from '../data/datasets.js';
 import { buildNetwork } from '../space/networks/index.js';
 import { dispose, loadSafetensors, setNumThreads } from '../engine/index.js';
 import { evaluateClassifierAsync } from '../estimate/train.js';
-import { type TrialSpec, networkInput, trainArchitecture } from '../estimate/trial.js';
+import { type TrialSpec, monitorSlice, networkInput, trainArchitecture } from '../estimate/trial.js';
 import { getSpace } from '../space/registry.js';
 import type { WorkerInit } from './pool.js';
 
@@ -46,8 +46,7 @@ async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnTyp
   try {
     // The final model trains on the whole training split; its "validation" figures are then
     // measured on a slice of that split (the test set is only for the end).
-    const n = data.train.images.shape[0];
-    const monitor = final ? { images: data.train.images.narrow(0, 0, Math.min(2000, n)), labels: data.train.labels.narrow(0, 0, Math.min(2000, n)) } : undefined;
+    const monitor = final ? monitorSlice(data.train) : undefined;
     const result = await trainArchitecture(spec, monitor ? { ...data, val: monitor } : data, {
       signal: abort.signal,
       onEpoch: (point) => send({ type: 'epoch', job, point }),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
+import { encodeIdx } from '../../src/data/idx.js';
 import { AUTO_AUGMENT_EPOCHS } from '../../src/study/search.js';
 import { SqliteStore } from '../../src/study/sqlite.js';
 import { assertUsageError, cli, loom } from './loom.js';
@@ -44,6 +45,20 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--augment', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation .* is for images/);
   assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--final-augment', 'on', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation/);
   assertUsageError(loom(['oneshot', '--method', 'darts', '--dataset', csv, '--out', join(dir, 'a')]), /table\.csv is tabular data: one-shot search trains a supernet of image cells/);
+  // Image data are read before any trial: a truncated file, or a validation part larger than the
+  // training set, stops the search at once instead of failing every trial in the workers.
+  const idx = join(dir, 'idx');
+  mkdirSync(idx);
+  const images = (n: number) => encodeIdx([n, 28, 28], new Uint8Array(n * 784).map((_, i) => i % 251));
+  const labels = (n: number) => encodeIdx([n], new Uint8Array(n).map((_, i) => i % 10));
+  writeFileSync(join(idx, 'train-images-idx3-ubyte'), images(40));
+  writeFileSync(join(idx, 'train-labels-idx1-ubyte'), labels(40));
+  writeFileSync(join(idx, 't10k-images-idx3-ubyte'), images(20));
+  writeFileSync(join(idx, 't10k-labels-idx1-ubyte'), labels(20));
+  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '40', '--out', join(dir, 'a')]), /valSize must be an integer in \[1, 39\] for 40 examples, got 40 \(training examples\)/);
+  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--out', join(dir, 'a')]), /valSize must be an integer in \[1, 39\] for 40 examples, got 5000/);
+  writeFileSync(join(idx, 't10k-images-idx3-ubyte'), images(20).subarray(0, 1000));
+  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '10', '--out', join(dir, 'a')]), /t10k-images-idx3-ubyte: truncated IDX data: shape \[20, 28, 28\] of uint8 needs 15680 bytes, found 984/);
   assert.ok(!existsSync(join(dir, 'a', 'loom.db')), 'a refused search opens no store');
   const file = join(dir, 'plain-file');
   writeFileSync(file, 'x');
@@ -168,6 +183,15 @@ test('loom search --trial-budget: every trial trains for the time, its schedule 
   assert.equal(recipe.seconds, 4, 'the final recipe has its own time, not the trials\'');
 });
 
+test('loom search: when no trial completes, exit code 1 and where to read why', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 300_000 }, () => {
+  const out = join(dir, 'diverge');
+  const r = loom(['search', ...TINY, '--strategy', 'random', '--lr', '1e12', '--trials', '2', '--final-epochs', '0', '--out', out, '--study', 'nan'], 240_000);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /0 complete, 0 pruned, 2 failed/);
+  assert.match(r.stderr, /loom: no trial completed; why each failed: report\.md, or loom study show nan --storage sqlite:/);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| 0 \| FAIL \|.*(diverge|NaN|not finite)/i);
+});
+
 test('loom search: Ctrl-C stops at once (the running trial is failed as killed), and the same command resumes it', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, async () => {
   const out = join(dir, 'interrupt');
   const args = [cli, 'search', ...TINY, '--strategy', 'random', '--epochs', '3', '--final-epochs', '0', '--out', out, '--study', 'int'];
@@ -184,7 +208,7 @@ test('loom search: Ctrl-C stops at once (the running trial is failed as killed),
   await Promise.race([firstDone, exited]);
   const t0 = Date.now();
   p.kill('SIGINT');
-  await exited;
+  assert.equal(await exited, 130, 'interrupted: exit code 130');
   const stopSeconds = (Date.now() - t0) / 1000;
   assert.match(err, /interrupted: stopping/);
   assert.ok(stopSeconds < 20, `stopped ${stopSeconds} s after Ctrl-C (a trial takes longer: it was not waited for)`);
@@ -254,11 +278,13 @@ test('loom search and loom train on a CSV table: the mlp space by default, a rea
   assert.ok(one.test_acc > 0.8, `test accuracy ${one.test_acc}`);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'one', 'data.json'), 'utf8')).features, ['x', 'y', 'n1', 'n2', 'n3']);
   assert.equal(one.recipe.epochs, 60);
-  // Trained for a time, as a search's final retraining is, with its label smoothing.
-  const b = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--budget', '2s', '--epochs', '100000', '--label-smoothing', '0.1', '--threads', '1', '--json'], 120_000);
+  // Trained for a time on the whole split, as a search's final retraining is, with its label smoothing.
+  const b = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--budget', '2s', '--epochs', '100000', '--label-smoothing', '0.1', '--val-size', '0', '--threads', '1', '--json'], 120_000);
   assert.equal(b.code, 0, b.stderr);
   const timed = JSON.parse(b.stdout);
   assert.deepEqual([timed.recipe.seconds, timed.recipe.labelSmoothing, timed.recipe.epochs], [2, 0.1, 100000]);
+  assert.equal(timed.val_acc, null, 'no validation part: nothing to report as validation accuracy');
+  assert.equal(timed.train_examples, Math.round(one.train_examples / 0.8), `the whole split (${one.train_examples} rows with a fifth held out)`);
   assert.ok(timed.seconds >= 2 && timed.seconds < 30, `trained ${timed.seconds} s for a budget of 2 s`);
   assert.ok(timed.epochs > 1 && timed.epochs < 100000, `${timed.epochs} epochs: the time, not the epoch cap, ended it`);
   assert.ok(timed.test_acc > 0.8, `test accuracy ${timed.test_acc}`);

@@ -8,6 +8,7 @@ import {
   CIFAR10_CLASSES,
   CIFAR100_COARSE_CLASSES,
   CIFAR100_FINE_CLASSES,
+  checkDataset,
   loadDataset,
   resolveDataset,
 } from '../../src/data/datasets.js';
@@ -241,6 +242,19 @@ test('IDX bad input: truncated, corrupt gzip, count mismatch, test labels beyond
   rmSync(join(missing, 't10k-images-idx3-ubyte'));
   rejects(() => loadDataset(missing), DatasetNotFoundError, /lacks t10k-images-idx3-ubyte\[\.gz\]/);
   rejects(() => loadDataset('fashion-mnist', { dir: join(missing, 'nope') }), DatasetNotFoundError, /Fashion-MNIST not found: .*nope is not a folder/, /apt-get install dataset-fashion-mnist/);
+
+  // checkDataset (what a search runs before any trial) refuses the same, and makes no tensors.
+  const cases: [string, RegExp][] = [[trunc, /truncated IDX data/], [gz, /damaged gzip stream/], [count, /5 labels for 4 images/], [range, /label 7 at index 2 is out of range/]];
+  for (const [dir, why] of cases) rejects(() => checkDataset(dir), DataError, why);
+  rejects(() => checkDataset(missing), DatasetNotFoundError, /lacks t10k-images-idx3-ubyte/);
+  const good = fresh();
+  writeIdx(good, { nTrain: 10, nTest: 4, h: 3, w: 3, classes: 2 });
+  const base = memory().liveTensors;
+  assert.deepEqual(checkDataset(good, { valSize: 3 }), { kind: 'image', inputShape: [1, 3, 3], classes: 2, train: 7, val: 3, test: 4 });
+  assert.deepEqual(checkDataset(good, { trainLimit: 6 }), { kind: 'image', inputShape: [1, 3, 3], classes: 2, train: 6, val: 0, test: 4 });
+  assert.equal(memory().liveTensors, base, 'no tensors made');
+  rejects(() => checkDataset(good, { valSize: 10 }), DataError, /valSize must be an integer in \[1, 9\] for 10 examples, got 10 \(training examples\)/);
+  rejects(() => checkDataset(good, { trainLimit: 6, valFraction: 0.05 }), DataError, /leaves an empty part/);
 });
 
 // ---------------------------------------------------------------------------

@@ -211,6 +211,9 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   bar?.done();
   process.off('SIGINT', onSig);
   process.off('SIGTERM', onSig);
+  // A script can tell: 130 after Ctrl-C (resumable), 1 when no trial completed (each failure's reason is in the study).
+  if (abort.signal.aborted) process.exitCode = 130;
+  else if (!r.best) process.exitCode = 1;
   if (o.print === false) return r;
   if (o.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -227,6 +230,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
       '',
     ].join('\n'),
   );
+  if (!b && !abort.signal.aborted) process.stderr.write(`loom: no trial completed; why each failed: report.md, or loom study show ${r.study} --storage ${r.storage}\n`);
   return r;
 }
 
@@ -303,7 +307,7 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; valSize?: number; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
 ): Promise<void> {
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
@@ -313,12 +317,15 @@ export async function train(
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const labels = o.labelColumn ? { labelColumn: o.labelColumn } : {};
   const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment, network, seed: o.seed, dataOptions: labels });
-  const { MAX_FINAL_EPOCHS, networkInput, trainArchitecture } = await import('../../estimate/trial.js');
+  const { MAX_FINAL_EPOCHS, monitorSlice, networkInput, trainArchitecture } = await import('../../estimate/trial.js');
   const { evaluateClassifier } = await import('../../estimate/train.js');
   const { buildNetwork } = await import('../../space/networks/index.js');
   const { loadSafetensors, setNumThreads, tidy, dispose } = await import('../../engine/index.js');
   if (o.threads) setNumThreads(o.threads);
-  const data = loadDataset(o.dataset, { ...(kind === 'tabular' ? { valFraction: 0.2 } : { valSize: 5000 }), ...labels, seed: o.seed });
+  // --val-size 0 trains on the whole split, as a search's final model does.
+  const whole = o.valSize === 0;
+  const split = whole ? {} : o.valSize !== undefined ? { valSize: o.valSize } : kind === 'tabular' ? { valFraction: 0.2 } : { valSize: 5000 };
+  const data = loadDataset(o.dataset, { ...split, ...labels, seed: o.seed });
   const out = o.out ? resolve(o.out) : null;
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
@@ -332,15 +339,18 @@ export async function train(
     ...(o.lr ? { lr: o.lr } : {}),
     ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
   };
+  const monitor = whole ? monitorSlice(data.train) : undefined;
+  const checked = whole ? `acc on ${monitor?.images.shape[0]} training examples` : 'val acc';
   const r = await trainArchitecture(
     { space: spaceName, arch: arch.toJSON(), network, recipe, seed: o.seed, saveTo },
-    data,
+    monitor ? { ...data, val: monitor } : data,
     {
       onEpoch: (p) => {
-        if (!o.quiet && !o.json) process.stderr.write(`epoch ${p.epoch}: train loss ${p.trainLoss.toFixed(4)} acc ${(100 * p.trainAcc).toFixed(2)}%, val acc ${(100 * p.valAcc).toFixed(2)}% (${p.seconds.toFixed(1)} s)\n`);
+        if (!o.quiet && !o.json) process.stderr.write(`epoch ${p.epoch}: train loss ${p.trainLoss.toFixed(4)} acc ${(100 * p.trainAcc).toFixed(2)}%, ${checked} ${(100 * p.valAcc).toFixed(2)}% (${p.seconds.toFixed(1)} s)\n`);
       },
     },
   );
+  if (monitor) dispose([monitor.images, monitor.labels]);
   if (r.status !== 'ok') throw new Error(`training ${r.status}: ${r.reason ?? ''}`);
   const net = buildNetwork(arch, { ...r.network, input: networkInput(data.inputShape), classes: data.numClasses });
   const w = loadSafetensors(saveTo);
@@ -348,12 +358,13 @@ export async function train(
   dispose([...w.values()]);
   const test = tidy(() => evaluateClassifier(net, data.test as NonNullable<typeof data.test>));
   net.dispose();
-  const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, val_acc: r.valAcc, test_acc: test.accuracy, seconds: r.seconds, recipe, seed: o.seed, weights: out ? saveTo : null };
+  const valAcc = whole ? null : r.valAcc;
+  const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, train_examples: r.trainExamples, val_acc: valAcc, test_acc: test.accuracy, seconds: r.seconds, recipe, seed: o.seed, weights: out ? saveTo : null };
   if (!out) (await import('node:fs')).rmSync(saveTo, { force: true });
   else {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(join(out, 'data.json'), `${JSON.stringify(modelData(data), null, 2)}\n`);
   }
-  process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct}/${test.total}); val ${(100 * r.valAcc).toFixed(2)}%; ${r.params.toLocaleString('en-US')} params\n`);
+  process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct}/${test.total}); ${valAcc === null ? 'trained on the whole split' : `val ${(100 * valAcc).toFixed(2)}%`}; ${r.params.toLocaleString('en-US')} params\n`);
 }
