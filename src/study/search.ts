@@ -413,8 +413,8 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
   }
 }
 
-/** The trials' data options: `given`, with a validation part held out unless it says: 5000 images, or a fifth of a table's rows. */
-function trialDataOptions(tabular: boolean, given: DatasetOptions | undefined, seed: number): DatasetOptions {
+/** The trials' data options (and `loom train`'s): `given`, with a validation part held out unless it says: 5000 images, or a fifth of a table's rows. */
+export function trialDataOptions(tabular: boolean, given: DatasetOptions | undefined, seed: number): DatasetOptions {
   const split = given?.valSize !== undefined || given?.valFraction !== undefined;
   return { ...(split ? {} : tabular ? { valFraction: 0.2 } : { valSize: 5000 }), seed, ...(given ?? {}) };
 }

@@ -324,8 +324,8 @@ export async function train(
   if (o.threads) setNumThreads(o.threads);
   // --val-size 0 trains on the whole split, as a search's final model does.
   const whole = o.valSize === 0;
-  const split = whole ? {} : o.valSize !== undefined ? { valSize: o.valSize } : kind === 'tabular' ? { valFraction: 0.2 } : { valSize: 5000 };
-  const data = loadDataset(o.dataset, { ...split, ...labels, seed: o.seed });
+  const { trialDataOptions } = await import('../../study/search.js');
+  const data = loadDataset(o.dataset, whole ? { ...labels, seed: o.seed } : trialDataOptions(kind === 'tabular', { ...(o.valSize !== undefined ? { valSize: o.valSize } : {}), ...labels }, o.seed));
   const out = o.out ? resolve(o.out) : null;
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
