@@ -15,7 +15,7 @@ import { Rng } from '../../src/util/rng.js';
 
 const MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const haveData = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
-const TRIALS = 60;
+const TRIALS = 150;
 
 const children = (pid: number): number[] => {
   const out: number[] = [];
