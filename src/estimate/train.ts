@@ -143,6 +143,8 @@ export interface EpochResult {
   examples: number;
   /** Live native tensors after the epoch (flat from epoch to epoch when nothing leaks). */
   liveTensors: number;
+  /** True when training ends after this epoch whatever `onEpoch` says: its last epoch, the time budget spent, or aborted. */
+  last: boolean;
 }
 
 /** Progress within an epoch, for progress bars. */
@@ -444,6 +446,7 @@ export async function trainClassifier(
         trainSeconds,
         examples: seen,
         liveTensors: memory().liveTensors,
+        last: timeUp || stopped || epoch === recipe.epochs,
       };
       results.push(result);
       if (hooks.onEpoch?.(result) === 'stop') stopped = true;

@@ -110,6 +110,8 @@ export interface TrialCurvePoint {
   trainSeconds: number;
   /** Training examples the epoch went through (fewer than the split's when a time budget ended it). */
   examples: number;
+  /** True when the trial ends after this epoch anyway (its last epoch, or its time spent): nothing is left to prune. */
+  last?: boolean;
 }
 
 /** Hooks of {@link trainArchitecture}. */
@@ -301,6 +303,7 @@ export async function trainArchitecture(spec: TrialSpec, data: TrialData, hooks:
       seconds: e.seconds,
       trainSeconds: e.trainSeconds,
       examples: e.examples,
+      last: e.last,
     });
     let stoppedByHook = false;
     let result: Awaited<ReturnType<typeof trainClassifier>>;

@@ -50,6 +50,7 @@ test('trainClassifier learns, reports each epoch and batch, and keeps live tenso
   assert.ok((result.test?.accuracy ?? 0) > 0.95, `test accuracy ${result.test?.accuracy}`);
   assert.equal(result.test?.total, 128);
   assert.equal(result.epochs[3].lr, 0, 'cosine schedule ends at zero');
+  assert.deepEqual(result.epochs.map((e) => e.last), [false, false, false, true], 'only the fourth of 4 epochs is the last');
   const live = result.epochs.map((e) => e.liveTensors);
   assert.ok(live.every((v) => v === live[0]), `live tensors flat across epochs: ${live.join(', ')}`);
   assert.ok(live[0] <= base + 8, `few tensors beyond the model's (momentum buffers live natively): ${live[0]} vs ${base}`);
@@ -154,6 +155,7 @@ test('a time budget ends training after the batch that uses it up, with the sche
   assert.ok(lrs[1] < 0.05 * 0.99 && lrs[1] > 0.03, `the schedule follows the time: second batch's rate ${lrs[1]}`);
   assert.ok(lrs.every((v, i) => i === 0 || v <= lrs[i - 1]), 'the rate only falls');
   assert.equal(lrs[lrs.length - 1], 0, 'cosine schedule ends at zero when the time is up');
+  assert.deepEqual(r.epochs.map((e) => e.last), r.epochs.map((_, i) => i === r.epochs.length - 1), 'the epoch in which the time ran out is the last');
   await assert.rejects(trainClassifier(model, { train }, { epochs: 1, seconds: 0 }), /seconds must be a positive number/);
   model.dispose();
   dispose(train);
