@@ -3,14 +3,15 @@
  * final results (540 s of training, the README's Results) are known, so their order can be
  * compared with the final's. Each network (`--archs`, JSON files of architectures; default: the
  * baseline CNN, the demo's pick, the best member found at 540 s and an earlier pick) is trained
- * on Fashion-MNIST with 5000 training images held out for validation: one epoch on a seeded
+ * on Fashion-MNIST with 5000 training images held out for validation (5% warm-up, as the demo's trials): one epoch on a seeded
  * fifth of the split (the demo's old trials); for each of `--seconds` (default 15,45,90) that
  * time on all of it with the schedule over the time (`--trial-budget`, the demo's trials are
  * 15 s); and for each of `--fractions` (default 0.1) `--fraction-seconds` (45) on that seeded
- * fraction (many epochs of a subset). Prints one row per network: the validation accuracies, the
- * parameters and the images each went through.
+ * fraction (many epochs of a subset); and for each of `--epochs` (default none) that many epochs on
+ * all of it (a trial that counts images, not time). Prints one row per network: the validation
+ * accuracies, the parameters and the images each went through.
  *
- * Options: --seconds 15,45,90  --fractions 0.1  --fraction-seconds 45  --seed 0  --threads (all cores)  --archs a.json,b.json
+ * Options: --seconds 15,45,90  --fractions 0.1  --fraction-seconds 45  --epochs 1,2  --seed 0  --threads (all cores)  --archs a.json,b.json
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -25,6 +26,7 @@ const { values: a } = parseArgs({
     seconds: { type: 'string', default: '15,45,90' },
     fractions: { type: 'string', default: '0.1' },
     'fraction-seconds': { type: 'string', default: '45' },
+    epochs: { type: 'string', default: '' },
     seed: { type: 'string', default: '0' },
     threads: { type: 'string' },
     archs: { type: 'string' },
@@ -33,10 +35,11 @@ const { values: a } = parseArgs({
 const list = (v: string) => (v === '' ? [] : v.split(',').map(Number));
 const seconds = list(a.seconds);
 const fractions = list(a.fractions);
+const epochCounts = list(a.epochs);
 const fractionSeconds = Number(a['fraction-seconds']);
 const seed = Number(a.seed);
-if (!(fractionSeconds > 0) || !seconds.length || !seconds.every((x) => x > 0) || !fractions.every((x) => x > 0 && x <= 1) || !Number.isInteger(seed)) {
-  console.error('bench:demo-proxies: --seconds must be positive numbers (comma-separated), --fractions in (0, 1], --fraction-seconds positive and --seed an integer');
+if (!(fractionSeconds > 0) || !seconds.length || !seconds.every((x) => x > 0) || !fractions.every((x) => x > 0 && x <= 1) || !epochCounts.every((x) => Number.isInteger(x) && x > 0) || !Number.isInteger(seed)) {
+  console.error('bench:demo-proxies: --seconds must be positive numbers (comma-separated), --fractions in (0, 1], --fraction-seconds positive, --epochs positive integers and --seed an integer');
   process.exit(2);
 }
 const picks = { ...DEMO_BASELINE, 'head.fc.hidden': 128, 's2.op': 'sep3', 's2.w': 96, 's3.op': 'sep3', 's3.w': 64 };
@@ -53,9 +56,10 @@ const d = loadDataset('fashion-mnist', { valSize: 5000, seed, includeTest: false
 const data = { train: d.train, val: d.val, numClasses: 10, inputShape: [1, 28, 28] };
 const threads = Number(a.threads ?? availableParallelism());
 const proxies: [string, Partial<TrialSpec>][] = [
-  ['1 epoch on a fifth', { recipe: { epochs: 1, batchSize: 128 }, fidelity: { dataFraction: 0.2 } }],
-  ...seconds.map((t): [string, Partial<TrialSpec>] => [`${t} s on all`, { recipe: { epochs: 1000, seconds: t, batchSize: 128 } }]),
-  ...fractions.map((f): [string, Partial<TrialSpec>] => [`${fractionSeconds} s on ${f}`, { recipe: { epochs: 1000, seconds: fractionSeconds, batchSize: 128 }, fidelity: { dataFraction: f } }]),
+  ['1 epoch on a fifth', { recipe: { epochs: 1, batchSize: 128, warmupFraction: 0.05 }, fidelity: { dataFraction: 0.2 } }],
+  ...seconds.map((t): [string, Partial<TrialSpec>] => [`${t} s on all`, { recipe: { epochs: 1000, seconds: t, batchSize: 128, warmupFraction: 0.05 } }]),
+  ...fractions.map((f): [string, Partial<TrialSpec>] => [`${fractionSeconds} s on ${f}`, { recipe: { epochs: 1000, seconds: fractionSeconds, batchSize: 128, warmupFraction: 0.05 }, fidelity: { dataFraction: f } }]),
+  ...epochCounts.map((e): [string, Partial<TrialSpec>] => [`${e} epoch(s) on all`, { recipe: { epochs: e, batchSize: 128, warmupFraction: 0.05 } }]),
 ];
 console.log(`network | params | ${proxies.map(([p]) => `${p}: val acc (images)`).join(' | ')}`);
 for (const [name, values] of Object.entries(archs)) {
