@@ -34,7 +34,7 @@ function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('a real architecture search on Fashion-MNIST in about 15 minutes on two cores: evolution from the baseline CNN in 15-s trials, then the best retrained and tested (--baseline: the baseline CNN trained alike, beside it)')
+    .description('a real architecture search on Fashion-MNIST in about 15 minutes on two cores: evolution from the baseline CNN in 2-epoch trials, then the best retrained and tested (--baseline: the baseline CNN trained alike, beside it)')
     .option('--budget <duration>', 'search time', durationArg, 270)
     .option('--final-budget <duration>', 'time of the final retraining (its learning-rate schedule runs over it)', durationArg, 540)
     .option('-w, --workers <n>', 'trials trained at once', intArg(1, 256), 1)
@@ -186,10 +186,10 @@ function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder: result.json, report.md, model.safetensors', 'loom-out')
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('-e, --epochs <n>', 'training epochs per trial (default 2; tabular data: 30; multi-fidelity strategies choose their own)', intArg(1))
-    .option('--trial-budget <duration>', 'train each trial for this time instead of for --epochs epochs (e.g. 15s; its learning-rate schedule runs over the time), so trials are compared at equal cost; with sh, hyperband or bohb, the time of maxFidelity (a rung at fidelity f trains for f/maxFidelity of it)', durationArg)
+    .option('--trial-budget <duration>', 'train each trial for this time instead of for --epochs epochs (e.g. 15s; its learning-rate schedule runs over the time), so trials are compared at equal cost; given with --epochs, the most time a trial of those epochs gets (its schedule ends with whichever ends first); with sh, hyperband or bohb, the time of maxFidelity (a rung at fidelity f trains for f/maxFidelity of it)', durationArg)
     .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none; default: trained for --final-budget instead, or 10 epochs without a budget (tabular data: 100))', intArg(0))
     .option('--final-label-smoothing <x>', 'label smoothing of the final retraining', unitIntervalArg, 0.1)
-    .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 30 epochs or more; they slow shorter trainings)').choices(['auto', 'on', 'off']).default('auto'))
+    .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 25 epochs or more and the network has 100k parameters or more; they slow shorter trainings and smaller networks)').choices(['auto', 'on', 'off']).default('auto'))
     .option('--final-budget <duration>', 'train the final model for this time (e.g. 8m; its learning-rate schedule runs over the time) (default with --budget: half of it)', durationArg)
     .option('--inherit', 'weight inheritance: a mutated child starts from its parent\'s trained weights where they fit (evolution)')
     .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)

@@ -65,7 +65,8 @@ export interface SearchOptions {
   finalSeconds?: number;
   /**
    * Augment the final retraining (random shifts and flips): true, false, or 'auto' (when it plans
-   * {@link AUTO_AUGMENT_EPOCHS} epochs or more). Default: `finalRecipe.augment`.
+   * {@link AUTO_AUGMENT_EPOCHS} epochs or more for a network of {@link AUTO_AUGMENT_MIN_PARAMS}
+   * parameters or more: {@link autoAugment}). Default: `finalRecipe.augment`.
    */
   finalAugment?: boolean | 'auto';
   /**
@@ -224,8 +225,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
             const c = curves.get(t.number) ?? [];
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
-            // After the last epoch there is nothing left to save: the trial completes.
-            const d = pruner && point.epoch < planned ? pruneCheck(pruner, c, study, t) : null;
+            // After the last epoch (planned, or the last a time budget allowed) there is nothing left to save: the trial completes.
+            const d = pruner && point.epoch < planned && !point.last ? pruneCheck(pruner, c, study, t) : null;
             if (d?.prune) {
               log(`trial ${t.number}: pruned after epoch ${point.epoch}: ${d.reason}`);
               job.stop();
@@ -311,7 +312,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           length = `${Math.round(o.finalSeconds)} s`;
           about = planned !== null ? `, about ${planned} epochs by trial ${best.number}'s timing` : '';
         }
-        const augment = tabular ? false : o.finalAugment === 'auto' ? planned === null || planned >= AUTO_AUGMENT_EPOCHS : (o.finalAugment ?? finalRecipe.augment ?? false);
+        const augment = tabular ? false : o.finalAugment === 'auto' ? autoAugment(planned, bestOut.params) : (o.finalAugment ?? finalRecipe.augment ?? false);
         finalRecipe = { ...finalRecipe, augment };
         log(`final: retraining trial ${best.number}'s architecture for ${length} on the whole training split (${augment ? 'augmented' : 'not augmented'}${about})`);
       }
@@ -514,15 +515,31 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Stu
 }
 
 /**
- * Fewest planned epochs for which `finalAugment: 'auto'` augments the final retraining. Shifts and
- * flips slow short trainings down and keep long ones from overfitting. Measured on Fashion-MNIST
- * here (the README's Results): the baseline CNN with 5 epochs reached 92.61% without them and
- * 91.35% with them, with 540 s (9 epochs) 93.24% without and 92.69% with; the demo's 12k-parameter
- * pick with 540 s (26-27 epochs) 92.32% without and 91.31% with; the 60-minute search's
- * 269k-parameter pick with 30 minutes (39 epochs, 99.97% training accuracy without them) 93.56%
- * without and 94.04% with. So they start at 30 planned epochs.
+ * Fewest planned epochs for which `finalAugment: 'auto'` augments the final retraining (of a
+ * network of at least {@link AUTO_AUGMENT_MIN_PARAMS} parameters). Shifts and flips slow short
+ * trainings down and keep long ones from overfitting. Measured on Fashion-MNIST here (the README's
+ * Results): the baseline CNN with 5 epochs reached 92.61% without them and 91.35% with them, with
+ * 540 s on the older 2-core machine (9 epochs) 93.24% without and 92.69% with, and on the newer
+ * one 93.17% in 27 epochs without (99.97% training accuracy) and 93.57% in 30 with; the 60-minute
+ * search's 269k-parameter pick with 30 minutes (39 epochs, 99.97% training accuracy without them)
+ * 93.56% without and 94.04% with. So they start at 25 planned epochs.
  */
-export const AUTO_AUGMENT_EPOCHS = 30;
+export const AUTO_AUGMENT_EPOCHS = 25;
+
+/**
+ * Fewest parameters of a network whose final retraining `finalAugment: 'auto'` augments: a small
+ * network underfits the augmented images (the demo's 12k-parameter pick with 540 s, 26-27 epochs:
+ * 92.32% without, 91.31% with, at 92.0% training accuracy).
+ */
+export const AUTO_AUGMENT_MIN_PARAMS = 100_000;
+
+/**
+ * Whether `finalAugment: 'auto'` augments a final retraining of `planned` epochs (null: unknown,
+ * which augments) of a network of `params` parameters (NaN: unknown, which does not hold it back).
+ */
+export function autoAugment(planned: number | null, params: number): boolean {
+  return (planned === null || planned >= AUTO_AUGMENT_EPOCHS) && !(params < AUTO_AUGMENT_MIN_PARAMS);
+}
 
 /**
  * Seconds an epoch of the final retraining of `best` should take: the median over its curve of an

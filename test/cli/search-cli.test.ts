@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { encodeIdx } from '../../src/data/idx.js';
-import { AUTO_AUGMENT_EPOCHS } from '../../src/study/search.js';
+import { AUTO_AUGMENT_MIN_PARAMS } from '../../src/study/search.js';
 import { SqliteStore } from '../../src/study/sqlite.js';
 import { assertUsageError, cli, loom } from './loom.js';
 
@@ -26,7 +26,7 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'magic', '--trials', '2', '--out', join(dir, 'a')]), /unknown strategy 'magic' \(known: random, /);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--pruner', 'sometimes']), /argument 'sometimes' is invalid\. Allowed choices are median, curve, none/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--final-epochs', '3', '--final-budget', '1m', '--out', join(dir, 'a')]), /give --final-epochs or --final-budget, not both/);
-  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--epochs', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /give --epochs or --trial-budget, not both/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'sh', '--trials', '2', '--epochs', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /strategy 'sh' sets each trial's time by its rung with --trial-budget; give --epochs or --trial-budget, not both/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '10s', '--pruner', 'curve', '--out', join(dir, 'a')]), /--pruner curve cannot be used with --trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
@@ -138,8 +138,10 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
   assert.equal(recipe.seconds, 15);
   assert.equal(recipe.labelSmoothing, 0.1, 'the final retraining smooths its labels by default');
-  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (30) or more are planned.
-  assert.equal(recipe.augment, Number(m[2]) >= AUTO_AUGMENT_EPOCHS);
+  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (25) or more are planned for a network
+  // of AUTO_AUGMENT_MIN_PARAMS or more; this 4-channel NB201 cell is far smaller, so never.
+  assert.ok(res.best.params < AUTO_AUGMENT_MIN_PARAMS, `${res.best.params} params`);
+  assert.equal(recipe.augment, false);
   assert.equal(m[1] === 'augmented', recipe.augment);
   assert.ok(res.finalEpochs >= 2, `the final trained ${res.finalEpochs} epochs of 600 images in 15 s`);
   // Its wall time adds the worker's start, the data's loading and the test to the 15 s of training.
@@ -181,6 +183,36 @@ test('loom search --trial-budget: every trial trains for the time, its schedule 
   }
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
   assert.equal(recipe.seconds, 4, 'the final recipe has its own time, not the trials\'');
+});
+
+test('loom search --epochs E --trial-budget T: each trial trains E epochs or for T, whichever ends first, its schedule over the shorter', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const trials = (name: string, extra: string[]) => {
+    const out = join(dir, name);
+    const r = loom(['search', '--space', 'nb201', '--channels', '4', '--cells', '1', '--val-size', '100', '--batch-size', '50', '--threads', '1', '--strategy', 'random', '--trials', '2', '--final-epochs', '0', ...extra, '--out', out, '--json'], 300_000);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.trials.complete, 2, r.stderr);
+    const store = new SqliteStore(join(out, 'loom.db'));
+    try {
+      return store.trials(res.study).map((t) => store.curve(res.study, t.number).map((p) => p.metrics as { examples: number; train_seconds: number; lr: number }));
+    } finally {
+      store.close();
+    }
+  };
+  // 600 images: two epochs take far less than the 60 s, so the epochs end each trial.
+  for (const curve of trials('capped-epochs', ['--train-limit', '600', '--epochs', '2', '--trial-budget', '60s'])) {
+    assert.equal(curve.length, 2, 'two whole epochs');
+    assert.deepEqual(curve.map((p) => p.examples), [500, 500]);
+    assert.ok(curve[1].lr < 1e-3, `the schedule ended with the epochs: lr ${curve[1].lr}`);
+    assert.ok(curve[0].train_seconds + curve[1].train_seconds < 30, 'well inside the time');
+  }
+  // 20,000 images: an epoch takes longer than 1.5 s, so the time ends each trial inside its first of 3 epochs.
+  for (const curve of trials('capped-time', ['--train-limit', '20000', '--epochs', '3', '--trial-budget', '1.5s'])) {
+    assert.equal(curve.length, 1, 'one partial epoch');
+    assert.ok(curve[0].examples > 0 && curve[0].examples < 19900, `${curve[0].examples} images`);
+    assert.ok(curve[0].train_seconds >= 1.5 * 0.98 && curve[0].train_seconds < 4, `trained ${curve[0].train_seconds} s`);
+    assert.ok(curve[0].lr < 1e-3, `the schedule ended with the time: lr ${curve[0].lr}`);
+  }
 });
 
 test('loom search: when no trial completes, exit code 1 and where to read why', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 300_000 }, () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
-import { type SearchOptions, runSearch } from '../../src/study/search.js';
+import { AUTO_AUGMENT_EPOCHS, AUTO_AUGMENT_MIN_PARAMS, type SearchOptions, autoAugment, runSearch } from '../../src/study/search.js';
 import { SqliteStore } from '../../src/study/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loom-runsearch-'));
@@ -80,4 +80,50 @@ test('successive halving over time: each rung trains for its share of trialSecon
   } finally {
     store.close();
   }
+});
+
+test('trials trained for a time: the median pruner stops a trial only before its time is up, and says pruned only of trials it stopped', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 300_000 }, async () => {
+  // Tiny trials of several epochs each in 1.5 s, so the pruner sees every epoch, the last included.
+  const lines: string[] = [];
+  const r = await runSearch({
+    ...base('time-median'),
+    budget: { trials: 6 },
+    dataOptions: { trainLimit: 1000, valSize: 200 },
+    network: { channels: 4, cells: 1 },
+    recipe: { epochs: 1, batchSize: 100 },
+    trialSeconds: 1.5,
+    threads: 1,
+    onLog: (l) => lines.push(l),
+  });
+  assert.equal(r.trials.complete + r.trials.pruned + r.trials.failed, 6);
+  const store = new SqliteStore(join(dir, 'time-median.db'));
+  try {
+    for (const t of store.trials('time-median')) {
+      const points = store.curve('time-median', t.number);
+      assert.ok(points.length >= 2, `trial ${t.number} trained several epochs in its time (${points.length})`);
+      const said = lines.some((l) => l.startsWith(`trial ${t.number}: pruned after epoch`));
+      assert.equal(said, t.state === 'PRUNED', `trial ${t.number} is ${t.state}; the log ${said ? 'says' : 'does not say'} it was pruned`);
+      // The time counts the validations between epochs too, so the epochs' whole times add up to it.
+      const took = points.reduce((a, p) => a + Number(p.metrics.seconds), 0);
+      if (t.state === 'COMPLETE') assert.ok(took >= 1.5 * 0.98, `complete trial ${t.number} used its time (${took} s)`);
+    }
+  } finally {
+    store.close();
+  }
+});
+
+test("finalAugment 'auto' augments long retrainings of networks big enough for it, as measured (the README's Results)", () => {
+  assert.equal(AUTO_AUGMENT_EPOCHS, 25);
+  assert.equal(AUTO_AUGMENT_MIN_PARAMS, 100_000);
+  // [planned epochs, params, augmented]: the baseline CNN at 9 and 27-30 epochs, the demo's 12k pick at 27, the 60-minute pick at 39.
+  const measured: [number | null, number, boolean][] = [
+    [9, 390_634, false],
+    [27, 390_634, true],
+    [27, 12_154, false],
+    [39, 269_338, true],
+    [24, 390_634, false],
+    [null, 390_634, true],
+    [100, Number.NaN, true],
+  ];
+  for (const [planned, params, want] of measured) assert.equal(autoAugment(planned, params), want, `${planned} epochs, ${params} params`);
 });

@@ -25,13 +25,13 @@ export interface SearchCliOptions {
   study?: string;
   out: string;
   seed: number;
-  /** Epochs per trial (default 2; not with `trialBudget`). */
+  /** Epochs per trial (default 2); with `trialBudget`, each trial trains for these epochs or that time, whichever ends first (not with multi-fidelity strategies). */
   epochs?: number;
   /** Train each trial for this many seconds instead of for `epochs` epochs (its schedule runs over the time). */
   trialBudget?: number;
   finalEpochs?: number;
   finalBudget?: number;
-  /** Augment the final retraining: on, off, or auto (default: when it plans `AUTO_AUGMENT_EPOCHS`, 30, or more). */
+  /** Augment the final retraining: on, off, or auto (default: when it plans `AUTO_AUGMENT_EPOCHS`, 25, or more for a network of 100k parameters or more). */
   finalAugment?: 'auto' | 'on' | 'off';
   /** Label smoothing of the final retraining (default 0.1). */
   finalLabelSmoothing?: number;
@@ -128,7 +128,6 @@ export const DEFAULT_WARMUP = 0.05;
 export async function search(o: SearchCliOptions): Promise<SearchResult> {
   if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
   if (o.finalEpochs !== undefined && o.finalBudget !== undefined) throw new UsageError('give --final-epochs or --final-budget, not both');
-  if (o.epochs !== undefined && o.trialBudget !== undefined) throw new UsageError('give --epochs or --trial-budget, not both');
   const out = resolve(o.out);
   checkWritableDir(out);
   const storage = o.storage ?? `sqlite:${resolve(out, 'loom.db')}`;
@@ -137,13 +136,18 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     checkWritableDir(dirname(p));
   } else if (storage !== 'memory:') throw new UsageError(`--storage must be sqlite:PATH or memory:, got '${storage}'`);
   const { getSpace } = await import('../../space/registry.js');
-  const { createStrategy } = await import('../../strategy/registry.js');
+  const { createStrategy, getStrategyFactory } = await import('../../strategy/registry.js');
   const { resolveDataset } = await import('../../data/datasets.js');
   const { packageFile } = await import('../package-info.js');
   const spaceName = o.space ?? (resolveDataset(o.dataset).format === 'csv' ? 'mlp' : packageFile('examples/spaces/fmnist-net.json'));
   const space = getSpace(spaceName);
   const strategyOptions = parseStrategyOptions(o.option);
   createStrategy(o.strategy, space, o.seed, strategyOptions); // checks the name and options now, before any work
+  // --epochs with --trial-budget: each trial trains for its epochs or its time, whichever ends first.
+  const cappedTrials = o.epochs !== undefined && o.trialBudget !== undefined;
+  if (cappedTrials && getStrategyFactory(o.strategy).multiFidelity) {
+    throw new UsageError(`strategy '${o.strategy}' sets each trial's time by its rung with --trial-budget; give --epochs or --trial-budget, not both`);
+  }
   const reference = o.compare === undefined ? null : await compareArch(space, o.compare);
   if (reference && o.finalEpochs === 0) throw new UsageError('--compare trains its architecture like the final model, and --final-epochs 0 asks for none');
   if (o.trialBudget !== undefined && o.pruner === 'curve') {
@@ -188,8 +192,8 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     seed: o.seed,
     network,
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
-    recipe: { ...train, epochs: o.epochs ?? epochs.trial },
-    ...(o.trialBudget !== undefined ? { trialSeconds: o.trialBudget } : {}),
+    recipe: { ...train, epochs: o.epochs ?? epochs.trial, ...(cappedTrials ? { seconds: o.trialBudget } : {}) },
+    ...(o.trialBudget !== undefined && !cappedTrials ? { trialSeconds: o.trialBudget } : {}),
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
     finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
     finalAugment: o.finalAugment === 'on' ? true : o.finalAugment === 'off' ? false : 'auto',
