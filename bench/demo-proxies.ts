@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEMO_BASELINE } from '../src/cli/commands/demo.js';
+import { DEFAULT_WARMUP } from '../src/cli/commands/search.js';
 import { packageFile } from '../src/cli/package-info.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { type TrialSpec, trainArchitecture } from '../src/estimate/trial.js';
@@ -55,11 +56,13 @@ const space = packageFile('examples/spaces/fmnist-net.json');
 const d = loadDataset('fashion-mnist', { valSize: 5000, seed, includeTest: false });
 const data = { train: d.train, val: d.val, numClasses: 10, inputShape: [1, 28, 28] };
 const threads = Number(a.threads ?? availableParallelism());
+// The demo's trial recipe: batches of 128, the search's warm-up.
+const trial = { batchSize: 128, warmupFraction: DEFAULT_WARMUP };
 const proxies: [string, Partial<TrialSpec>][] = [
-  ['1 epoch on a fifth', { recipe: { epochs: 1, batchSize: 128, warmupFraction: 0.05 }, fidelity: { dataFraction: 0.2 } }],
-  ...seconds.map((t): [string, Partial<TrialSpec>] => [`${t} s on all`, { recipe: { epochs: 1000, seconds: t, batchSize: 128, warmupFraction: 0.05 } }]),
-  ...fractions.map((f): [string, Partial<TrialSpec>] => [`${fractionSeconds} s on ${f}`, { recipe: { epochs: 1000, seconds: fractionSeconds, batchSize: 128, warmupFraction: 0.05 }, fidelity: { dataFraction: f } }]),
-  ...epochCounts.map((e): [string, Partial<TrialSpec>] => [`${e} epoch(s) on all`, { recipe: { epochs: e, batchSize: 128, warmupFraction: 0.05 } }]),
+  ['1 epoch on a fifth', { recipe: { ...trial, epochs: 1 }, fidelity: { dataFraction: 0.2 } }],
+  ...seconds.map((t): [string, Partial<TrialSpec>] => [`${t} s on all`, { recipe: { ...trial, epochs: 1000, seconds: t } }]),
+  ...fractions.map((f): [string, Partial<TrialSpec>] => [`${fractionSeconds} s on ${f}`, { recipe: { ...trial, epochs: 1000, seconds: fractionSeconds }, fidelity: { dataFraction: f } }]),
+  ...epochCounts.map((e): [string, Partial<TrialSpec>] => [`${e} epoch(s) on all`, { recipe: { ...trial, epochs: e } }]),
 ];
 console.log(`network | params | ${proxies.map(([p]) => `${p}: val acc (images)`).join(' | ')}`);
 for (const [name, values] of Object.entries(archs)) {

@@ -110,8 +110,8 @@ export interface TrialCurvePoint {
   trainSeconds: number;
   /** Training examples the epoch went through (fewer than the split's when a time budget ended it). */
   examples: number;
-  /** True when the trial ends after this epoch anyway (its last epoch, or its time spent): nothing is left to prune. */
-  last?: boolean;
+  /** True when the trial ends after this epoch anyway (its last epoch, its time spent, or aborted): nothing is left to prune. */
+  last: boolean;
 }
 
 /** Hooks of {@link trainArchitecture}. */

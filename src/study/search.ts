@@ -226,7 +226,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
             c[point.epoch] = point.valAcc;
             curves.set(t.number, c);
             // After the last epoch (planned, or the last a time budget allowed) there is nothing left to save: the trial completes.
-            const d = pruner && point.epoch < planned && !point.last ? pruneCheck(pruner, c, study, t) : null;
+            const d = pruner && !point.last ? pruneCheck(pruner, c, study, t) : null;
             if (d?.prune) {
               log(`trial ${t.number}: pruned after epoch ${point.epoch}: ${d.reason}`);
               job.stop();
