@@ -2,12 +2,14 @@
  * `npm run bench:engine`: Loom's engine against Python PyTorch on the same machine, in the same run.
  *
  * Prints one JSON line per workload: `cnn`, `cnn-cl` (the same CNN with its convolution weights
- * laid out channels-last on both sides, as Loom trains on a CPU) and `mlp` (ms per training step), `op` (µs per 1-element
+ * laid out channels-last on both sides, as Loom trains on a CPU), `cnn-bf16` (`cnn-cl` with its
+ * forward pass autocast to bfloat16 on both sides: `autocast` / `torch.autocast`; not in the
+ * default list, as it is slower than float32 on CPUs without bfloat16 instructions) and `mlp` (ms per training step), `op` (µs per 1-element
  * add) and `leak` (resident memory growth over many `cnn` steps). `ratio` is Python's time over
  * Loom's (above 1: Loom is faster). Both sides: 1 thread, fixed seeds, random inputs,
  * 10 warm-up steps, then the timed steps; the two sides alternate rounds and each keeps its best.
  *
- * Options: --workloads cnn,cnn-cl,mlp,op,leak  --steps 100  --rounds 2  --leak-steps 10000
+ * Options: --workloads cnn,cnn-cl,mlp,op,leak (and cnn-bf16)  --steps 100  --rounds 2  --leak-steps 10000
  *          --device cpu|cuda  --batch N  --python /usr/bin/python3
  */
 import { spawnSync } from 'node:child_process';
@@ -34,6 +36,7 @@ import {
   tidy,
   zeros,
   ones,
+  autocast,
 } from '../src/engine/index.js';
 
 const { values: args } = parseArgs({
@@ -138,13 +141,13 @@ function mlpModel(): Model {
   };
 }
 
-type TrainWorkload = 'cnn' | 'cnn-cl' | 'mlp';
+type TrainWorkload = 'cnn' | 'cnn-cl' | 'cnn-bf16' | 'mlp';
 
 function setup(workload: TrainWorkload, batch: number) {
   manualSeed(0);
   const cnn = workload !== 'mlp';
   const model = cnn ? cnnModel() : mlpModel();
-  if (workload === 'cnn-cl') {
+  if (workload === 'cnn-cl' || workload === 'cnn-bf16') {
     // What Module.to({ memoryFormat: 'channels_last' }) does, on the plain parameters.
     noGrad(() => {
       for (const p of model.params.filter((t) => t.ndim === 4)) {
@@ -161,7 +164,8 @@ function setup(workload: TrainWorkload, batch: number) {
   const step = (): void =>
     tidy(() => {
       opt.zeroGrad();
-      const loss = F.crossEntropy(model.forward(x), y);
+      const logits = workload === 'cnn-bf16' ? autocast(() => model.forward(x), { device: device === 'cpu' ? 'cpu' : 'cuda' }) : model.forward(x);
+      const loss = F.crossEntropy(logits, y);
       loss.backward();
       opt.step();
     });
@@ -200,7 +204,7 @@ function timeOp(n = 100000): number {
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 for (const w of args.workloads!.split(',')) {
-  if (w === 'cnn' || w === 'cnn-cl' || w === 'mlp') {
+  if (w === 'cnn' || w === 'cnn-cl' || w === 'cnn-bf16' || w === 'mlp') {
     const batch = Number(args.batch ?? (w === 'mlp' ? 32 : 64));
     let loom = Number.POSITIVE_INFINITY;
     let py = Number.POSITIVE_INFINITY;
@@ -261,7 +265,7 @@ for (const w of args.workloads!.split(',')) {
       }),
     );
   } else {
-    console.error(`bench: unknown workload '${w}' (expected cnn, cnn-cl, mlp, op, leak)`);
+    console.error(`bench: unknown workload '${w}' (expected cnn, cnn-cl, cnn-bf16, mlp, op, leak)`);
     process.exit(2);
   }
 }

@@ -35,8 +35,9 @@ def train(workload, warmup, steps, batch, device):
     torch.manual_seed(0)
     model, x, y = mlp(batch) if workload == "mlp" else cnn(batch)
     model, x, y = model.to(device), x.to(device), y.to(device)
-    if workload == "cnn-cl":
+    if workload in ("cnn-cl", "cnn-bf16"):
         model = model.to(memory_format=torch.channels_last)
+    mixed = workload == "cnn-bf16"
     if workload != "mlp":
         opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     else:
@@ -44,7 +45,9 @@ def train(workload, warmup, steps, batch, device):
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
+        with torch.autocast("cpu" if device == "cpu" else "cuda", dtype=torch.bfloat16, enabled=mixed):
+            logits = model(x)
+        loss = F.cross_entropy(logits, y)
         loss.backward()
         opt.step()
         return loss
@@ -76,7 +79,7 @@ def op(n):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", required=True, choices=["cnn", "cnn-cl", "mlp", "op"])
+    p.add_argument("--workload", required=True, choices=["cnn", "cnn-cl", "cnn-bf16", "mlp", "op"])
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--batch", type=int, default=None)

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -509,6 +510,58 @@ Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+// ---- autocast (mixed precision) -------------------------------------------
+// Inside an autocast region libtorch runs matrix products and convolutions in a lower precision
+// (bfloat16 on the CPU; float16 or bfloat16 on CUDA) and keeps precision-sensitive ops in float32,
+// as torch.autocast does. Regions nest; each exit restores the settings its entry found, and the
+// outermost exit drops libtorch's cache of lower-precision copies of the weights (they change at
+// every optimizer step).
+struct AutocastState {
+  bool cpu;
+  at::ScalarType cpuType;
+  bool cuda;
+  at::ScalarType cudaType;
+};
+std::vector<AutocastState> autocastStack;
+
+Napi::Value AutocastEnter(const Napi::CallbackInfo& info) {
+  std::string device = str(info[0]);
+  at::ScalarType type = dtypeOf(info[1]);
+  bool enabled = boolean(info[2]);
+  if (device != "cpu" && device != "cuda") throw LoomError("autocast: device must be 'cpu' or 'cuda', got '" + device + "'");
+  if (device == "cpu" && type != at::kBFloat16) throw LoomError("autocast on the CPU supports bfloat16 only");
+  if (device == "cuda" && type != at::kBFloat16 && type != at::kHalf) throw LoomError("autocast on CUDA supports float16 and bfloat16 only");
+  autocastStack.push_back({at::autocast::is_cpu_enabled(), at::autocast::get_autocast_cpu_dtype(), at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()});
+  if (device == "cpu") {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(type);
+  } else {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(type);
+  }
+  at::autocast::increment_nesting();
+  return Napi::Number::New(info.Env(), double(autocastStack.size()));
+}
+Napi::Value AutocastExit(const Napi::CallbackInfo& info) {
+  if (autocastStack.empty()) throw LoomError("autocastExit without a matching autocastEnter");
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  AutocastState s = autocastStack.back();
+  autocastStack.pop_back();
+  at::autocast::set_cpu_enabled(s.cpu);
+  at::autocast::set_autocast_cpu_dtype(s.cpuType);
+  at::autocast::set_enabled(s.cuda);
+  at::autocast::set_autocast_gpu_dtype(s.cudaType);
+  return info.Env().Undefined();
+}
+Napi::Value GetAutocastState(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("cpu", Napi::Boolean::New(info.Env(), at::autocast::is_cpu_enabled()));
+  o.Set("cpuDtype", Napi::Number::New(info.Env(), dtypeCode(at::autocast::get_autocast_cpu_dtype())));
+  o.Set("cuda", Napi::Boolean::New(info.Env(), at::autocast::is_enabled()));
+  o.Set("cudaDtype", Napi::Number::New(info.Env(), dtypeCode(at::autocast::get_autocast_gpu_dtype())));
+  return o;
+}
+
 Napi::Value Version(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("torch", Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH)));
@@ -565,6 +618,9 @@ void initCore(Napi::Env env, Napi::Object exports) {
   LOOM_EXPORT("cudaDeviceCount", CudaDeviceCount);
   LOOM_EXPORT("cudaSynchronize", CudaSynchronize);
   LOOM_EXPORT("version", Version);
+  LOOM_EXPORT("autocastEnter", AutocastEnter);
+  LOOM_EXPORT("autocastExit", AutocastExit);
+  LOOM_EXPORT("autocastState", GetAutocastState);
 }
 
 }  // namespace loom

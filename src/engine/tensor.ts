@@ -6,6 +6,7 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import { type DType, type Device, DTYPES, deviceCode, deviceName, dtypeCode, isFloating } from './dtype.js';
 import { N } from './native.js';
 
@@ -211,6 +212,66 @@ export function enableGrad<T>(fn: () => T): T {
 }
 export function isGradEnabled(): boolean {
   return N.isGradEnabled();
+}
+
+/** Where and in what precision {@link autocast} runs. */
+export interface AutocastOptions {
+  /** The device type whose ops are cast (default 'cpu'). */
+  device?: 'cpu' | 'cuda';
+  /** The lower precision: 'bfloat16' (default; the CPU's only one) or, on CUDA, 'float16'. */
+  dtype?: 'bfloat16' | 'float16';
+  /** False runs `fn` with autocast off for that device, even inside another region (default true). */
+  enabled?: boolean;
+}
+
+/**
+ * Runs `fn` with automatic mixed precision (like `torch.autocast`): matrix products, linear layers
+ * and convolutions run in `dtype`, precision-sensitive ops (losses, softmax, normalisation
+ * statistics) stay in float32, and the weights stay float32 (gradients flow back to them in
+ * float32). Outputs of cast ops are `dtype` tensors. `fn` must be synchronous; regions nest.
+ * On a CPU with bfloat16 instructions (AVX-512 BF16, AMX) this trains about 1.5x faster; elsewhere
+ * it can be slower than float32.
+ */
+export function autocast<T>(fn: () => T, o: AutocastOptions = {}): T {
+  const device = o.device ?? 'cpu';
+  const dtype = o.dtype ?? 'bfloat16';
+  if (device !== 'cpu' && device !== 'cuda') throw new Error(`autocast: device must be 'cpu' or 'cuda', got '${String(device)}'`);
+  if (dtype !== 'bfloat16' && dtype !== 'float16') throw new Error(`autocast: dtype must be 'bfloat16' or 'float16', got '${String(dtype)}'`);
+  if (device === 'cpu' && dtype !== 'bfloat16') throw new Error('autocast on the CPU supports bfloat16 only');
+  N.autocastEnter(device, dtypeCode(dtype), o.enabled ?? true);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    N.autocastExit();
+  }
+  if (result instanceof Promise) throw new Error('autocast: fn must be synchronous (the region ended before its promise settled)');
+  return result;
+}
+
+let bf16Cpu: boolean | undefined;
+/**
+ * Whether this CPU has bfloat16 instructions (x86 AVX-512 BF16 or AMX; Linux's `/proc/cpuinfo`),
+ * where `autocast` in bfloat16 trains faster than float32. Elsewhere oneDNN emulates bfloat16,
+ * which can be slower than float32.
+ */
+export function cpuHasBfloat16(): boolean {
+  if (bf16Cpu === undefined) {
+    let flags = '';
+    try {
+      flags = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      // not Linux: assume no
+    }
+    bf16Cpu = /\b(avx512_bf16|amx_bf16)\b/.test(flags);
+  }
+  return bf16Cpu;
+}
+
+/** Whether ops on `device` are being autocast now, and to what. */
+export function autocastState(device: 'cpu' | 'cuda' = 'cpu'): { enabled: boolean; dtype: DType } {
+  const s = N.autocastState() as { cpu: boolean; cpuDtype: number; cuda: boolean; cudaDtype: number };
+  return device === 'cpu' ? { enabled: s.cpu, dtype: DTYPES[s.cpuDtype] as DType } : { enabled: s.cuda, dtype: DTYPES[s.cudaDtype] as DType };
 }
 /** Seeds libtorch's random generators (like `torch.manual_seed`). */
 export function manualSeed(seed: number): void {

@@ -15,6 +15,8 @@ import {
   type Device,
   type MemoryFormat,
   F,
+  autocast,
+  cpuHasBfloat16,
   type Tensor,
   manualSeed,
   memory,
@@ -122,6 +124,28 @@ export interface TrainRecipe {
    * CPU, for models that have a `to` method. The model stays so laid out afterwards.
    */
   channelsLast?: boolean;
+  /**
+   * Precision of the forward pass: 'float32' (default), or 'bfloat16' / 'float16' for mixed
+   * precision ({@link autocast}: convolutions and matrix products in the lower precision, the
+   * weights, the loss and the optimizer step in float32). The CPU has 'bfloat16' only; it is
+   * about 1.5x faster where the CPU has bfloat16 instructions ({@link cpuHasBfloat16}). Evaluation
+   * stays in float32.
+   */
+  precision?: Precision;
+}
+
+/** Precisions of a training recipe's forward pass ({@link TrainRecipe.precision}). */
+export type Precision = 'float32' | 'bfloat16' | 'float16';
+export const PRECISIONS: readonly Precision[] = ['float32', 'bfloat16', 'float16'];
+
+/**
+ * 'auto' is 'bfloat16' for training on a CPU with bfloat16 instructions ({@link cpuHasBfloat16})
+ * and 'float32' elsewhere (a GPU included: whether it has fast bfloat16 is not checked); other
+ * values are themselves.
+ */
+export function resolvePrecision(p: Precision | 'auto', device: Device = 'cpu'): Precision {
+  if (p !== 'auto') return p;
+  return device === 'cpu' && cpuHasBfloat16() ? 'bfloat16' : 'float32';
 }
 
 /** What happened in one epoch. */
@@ -227,6 +251,7 @@ function checkRecipe(r: TrainRecipe): void {
   if (r.warmupEpochs !== undefined && r.warmupFraction !== undefined) throw new Error('give warmupEpochs or warmupFraction, not both');
   if (r.labelSmoothing !== undefined && !(r.labelSmoothing >= 0 && r.labelSmoothing < 1))
     throw new Error(`labelSmoothing must be in [0, 1), got ${r.labelSmoothing}`);
+  if (r.precision !== undefined && !PRECISIONS.includes(r.precision)) throw new Error(`precision must be one of ${PRECISIONS.join(', ')}, got '${String(r.precision)}'`);
 }
 
 function makeOptimizer(params: Tensor[], r: TrainRecipe): Optimizer {
@@ -340,9 +365,12 @@ export async function trainClassifier(
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
   checkRecipe(recipe);
+  const onCpu = (recipe.device ?? data.train.images.device) === 'cpu';
+  const onDevice = onCpu ? 'cpu' : 'cuda';
+  const precision = recipe.precision ?? 'float32';
+  if (precision === 'float16' && onCpu) throw new Error("precision 'float16' is for CUDA; on the CPU use 'bfloat16'");
   const seed = recipe.seed ?? 0;
   manualSeed(seed);
-  const onCpu = (recipe.device ?? data.train.images.device) === 'cpu';
   if ((recipe.channelsLast ?? onCpu) && data.train.images.shape.length === 4) model.to?.({ memoryFormat: 'channels_last' });
   const params = [...model.parameters()];
   const opt = makeOptimizer(params, recipe);
@@ -363,8 +391,16 @@ export async function trainClassifier(
   const maxLoss = recipe.maxLoss ?? Number.POSITIVE_INFINITY;
   const auxWeight = recipe.auxWeight ?? 0.4;
   const withAux = (model as Partial<AuxModel>).forwardWithAux;
-  const forward = (x: Tensor): { logits: Tensor; aux: Tensor | null } =>
+  const plainForward = (x: Tensor): { logits: Tensor; aux: Tensor | null } =>
     withAux && auxWeight > 0 ? withAux.call(model, x) : { logits: model.call(x) as Tensor, aux: null };
+  // Mixed precision: the forward pass autocast, its logits back in float32 for the loss.
+  const forward =
+    precision === 'float32'
+      ? plainForward
+      : (x: Tensor) => {
+          const { logits, aux } = autocast(() => plainForward(x), { device: onDevice, dtype: precision });
+          return { logits: logits.float(), aux: aux ? aux.float() : null };
+        };
   const results: EpochResult[] = [];
   const t0 = performance.now();
   // With a time budget the schedule's position follows the time used (see TrainRecipe.seconds).

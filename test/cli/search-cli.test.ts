@@ -29,6 +29,8 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'sh', '--trials', '2', '--epochs', '2', '--trial-budget', '10s', '--out', join(dir, 'a')]), /strategy 'sh' sets each trial's time by its rung with --trial-budget; give --epochs or --trial-budget, not both/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '10s', '--pruner', 'curve', '--out', join(dir, 'a')]), /--pruner curve cannot be used with --trial-budget/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--trial-budget', '0s', '--out', join(dir, 'a')]), /--trial-budget/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--precision', 'int8']), /argument 'int8' is invalid\. Allowed choices are float32, bfloat16, float16, auto/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--precision', 'float16', '--out', join(dir, 'a')]), /--precision float16 is for CUDA GPUs; trainings here run on the CPU: use bfloat16/);
   assertUsageError(loom(['search', '--space', 'nb201', '--option', 'population=-1', '--trials', '2', '--out', join(dir, 'a')]), /option 'population' must be at least/);
   assertUsageError(loom(['search', '--space', 'nb201', '--dataset', join(dir, 'missing'), '--trials', '2', '--out', join(dir, 'a')]), /missing/);
   // --compare's architecture is read before any work.
@@ -310,6 +312,13 @@ test('loom search and loom train on a CSV table: the mlp space by default, a rea
   assert.ok(one.test_acc > 0.8, `test accuracy ${one.test_acc}`);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'one', 'data.json'), 'utf8')).features, ['x', 'y', 'n1', 'n2', 'n3']);
   assert.equal(one.recipe.epochs, 60);
+  // Mixed precision from the command line: recorded in the recipe, and the network still learns.
+  const m = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--epochs', '60', '--precision', 'bfloat16', '--threads', '1', '--json'], 120_000);
+  assert.equal(m.code, 0, m.stderr);
+  const mixed = JSON.parse(m.stdout);
+  assert.equal(mixed.recipe.precision, 'bfloat16');
+  assert.ok(mixed.test_acc > 0.8, `test accuracy in bfloat16 ${mixed.test_acc}`);
+  assert.ok(!('precision' in one.recipe), 'float32 is the default and is not written');
   // Trained for a time on the whole split, as a search's final retraining is, with its label smoothing.
   const b = loom(['train', 'mlp', '64-64:relu:none:0', '--dataset', csv, '--label-column', 'kind', '--budget', '2s', '--epochs', '100000', '--label-smoothing', '0.1', '--val-size', '0', '--threads', '1', '--json'], 120_000);
   assert.equal(b.code, 0, b.stderr);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Tensor, dispose, manualSeed, memory, nn, randn, tensor, tidy } from '../../src/engine/index.js';
+import { type Tensor, cpuHasBfloat16, dispose, manualSeed, memory, nn, randn, tensor, tidy } from '../../src/engine/index.js';
 import { baselineCnn } from '../../src/estimate/baseline.js';
-import { type BatchProgress, type EpochResult, evaluateClassifier, trainClassifier } from '../../src/estimate/train.js';
+import { type BatchProgress, type EpochResult, evaluateClassifier, resolvePrecision, trainClassifier } from '../../src/estimate/train.js';
 
 /** n images 1x8x8 of noise; class k (0..3) has a bright k-th quadrant. */
 function quadrants(n: number, seed: number): { images: Tensor; labels: Tensor } {
@@ -70,6 +70,38 @@ test('the same seed gives the same run', async () => {
   };
   assert.deepEqual(await run(), await run());
   dispose(train);
+});
+
+test('bfloat16 mixed precision trains a CNN as well as float32 here, its weights staying float32; bad precisions are refused', async () => {
+  const train = quadrants(512, 12);
+  const val = quadrants(128, 13);
+  const run = async (precision: 'float32' | 'bfloat16') => {
+    manualSeed(5);
+    const model = baselineCnn({ widths: [4, 8, 8], numClasses: 4, hidden: 16, imageSize: 8 });
+    const base = memory().liveTensors;
+    const r = await trainClassifier(model, { train, val }, { epochs: 4, batchSize: 32, lr: 0.05, seed: 2, precision });
+    assert.equal(memory().liveTensors, base, 'nothing left behind (autocast copies included)');
+    for (const p of model.parameters()) assert.equal(p.dtype, 'float32');
+    model.dispose();
+    return r.epochs.map((e) => e.trainLoss);
+  };
+  const full = await run('float32');
+  const mixed = await run('bfloat16');
+  assert.ok(mixed[3] < mixed[0] / 2, `the mixed-precision loss falls: ${mixed.join(', ')}`);
+  assert.ok(Math.abs(mixed[3] - full[3]) < 0.1 + 0.2 * full[3], `final losses close: ${mixed[3]} vs ${full[3]}`);
+  assert.notDeepEqual(mixed, full, 'bfloat16 rounding shows in the losses');
+  const m = mlp();
+  await assert.rejects(trainClassifier(m, { train }, { epochs: 1, precision: 'float16' }), /precision 'float16' is for CUDA; on the CPU use 'bfloat16'/);
+  await assert.rejects(trainClassifier(m, { train }, { epochs: 1, precision: 'int8' as never }), /precision must be one of float32, bfloat16, float16, got 'int8'/);
+  m.dispose();
+  dispose([train, val]);
+});
+
+test("resolvePrecision: 'auto' is bfloat16 only for a CPU with bfloat16 instructions", () => {
+  assert.equal(resolvePrecision('auto'), cpuHasBfloat16() ? 'bfloat16' : 'float32');
+  assert.equal(resolvePrecision('auto', 'cuda'), 'float32');
+  assert.equal(resolvePrecision('bfloat16', 'cuda'), 'bfloat16');
+  assert.equal(resolvePrecision('float32'), 'float32');
 });
 
 test('evaluateClassifier uses eval mode without gradients and restores the mode', () => {

@@ -7,7 +7,7 @@ import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import { trainValSplit } from '../../data/loader.js';
 import { type Device, cuda, dispose, manualSeed, setNumThreads } from '../../engine/index.js';
 import { baselineCnn } from '../../estimate/baseline.js';
-import { type EpochResult, type TrainRecipe, trainClassifier } from '../../estimate/train.js';
+import { type EpochResult, type Precision, type TrainRecipe, resolvePrecision, trainClassifier } from '../../estimate/train.js';
 import { Progress, formatDuration } from '../../util/progress.js';
 import { UsageError } from '../errors.js';
 
@@ -22,6 +22,8 @@ export interface BaselineOptions {
   valSize: number;
   lr?: number;
   augment?: boolean;
+  /** Precision of the forward pass (default float32; auto: bfloat16 on a CPU with bfloat16 instructions). */
+  precision?: Precision | 'auto';
   data?: string;
   device: string;
   quiet?: boolean;
@@ -45,6 +47,7 @@ export async function baseline(o: BaselineOptions): Promise<void> {
   setNumThreads(threads);
   manualSeed(o.seed);
   const device = pickDevice(o.device);
+  if (o.precision === 'float16' && device === 'cpu') throw new UsageError('--precision float16 is for CUDA GPUs; on the CPU use bfloat16 (or auto)');
   const log = (s: string) => {
     if (!o.quiet) process.stderr.write(`${s}\n`);
   };
@@ -66,13 +69,14 @@ export async function baseline(o: BaselineOptions): Promise<void> {
     augment: !!o.augment,
     device,
     ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    precision: resolvePrecision(o.precision ?? 'float32', device),
   };
   const params = model.numParameters();
   log(
     `loom baseline: Fashion-MNIST from ${data.dir}: ${train.labels.shape[0]} train / ${val.labels.shape[0]} val / ` +
       `${data.test.labels.shape[0]} test images; baseline CNN, ${params.toLocaleString('en-US')} parameters; ` +
       `${device}${device === 'cpu' ? `, ${threads} thread(s)` : ''}; ${o.epochs} epoch(s), batch ${o.batchSize}, ` +
-      `SGD+Nesterov, cosine schedule${o.augment ? ', augmentation' : ''}`,
+      `SGD+Nesterov, cosine schedule${o.augment ? ', augmentation' : ''}${recipe.precision === 'float32' ? '' : `, ${recipe.precision} mixed precision`}`,
   );
 
   let bar: Progress | null = null;

@@ -16,6 +16,7 @@
  * @module
  */
 import { resolve } from 'node:path';
+import type { Precision } from '../../estimate/train.js';
 import { formatDuration } from '../../util/progress.js';
 import { packageFile } from '../package-info.js';
 import { search } from './search.js';
@@ -50,6 +51,8 @@ export interface DemoOptions {
   out: string;
   dataset: string;
   baseline?: boolean;
+  /** Precision of every training (default auto: bfloat16 mixed precision on a CPU with bfloat16 instructions, else float32). */
+  precision?: Precision | 'auto';
   quiet?: boolean;
   json?: boolean;
 }
@@ -62,8 +65,10 @@ export async function demo(o: DemoOptions): Promise<void> {
   const log = (l: string) => {
     if (!o.quiet) process.stderr.write(`${l}\n`);
   };
+  const { resolvePrecision } = await import('../../estimate/train.js');
+  const precision = resolvePrecision(o.precision ?? 'auto');
   log(
-    `loom demo: searching ${formatDuration(o.budget)} (evolution from the baseline CNN, trials of ${DEMO_TRIAL_EPOCHS} epochs), ` +
+    `loom demo: searching ${formatDuration(o.budget)} (evolution from the baseline CNN, trials of ${DEMO_TRIAL_EPOCHS} epochs${precision === 'float32' ? '' : `, ${precision} mixed precision`}), ` +
       `then retraining the best for about ${formatDuration(o.finalBudget)}; results in ${out}`,
   );
   await search({
@@ -84,6 +89,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     pruning: false,
     batchSize: 128,
     valSize: 5000,
+    precision,
     // The reference: the baseline CNN with the final model's recipe and time, through the same path.
     ...(o.baseline ? { compare: baseline } : {}),
     quiet: o.quiet,

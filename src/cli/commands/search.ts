@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Json } from '../../study/store.js';
 import { Progress, formatDuration } from '../../util/progress.js';
 import type { SearchResult } from '../../study/search.js';
+import type { Precision } from '../../estimate/train.js';
 import { UsageError } from '../errors.js';
 
 /** Options of `loom search` as commander gives them. */
@@ -38,6 +39,8 @@ export interface SearchCliOptions {
   inherit?: boolean;
   batchSize: number;
   lr?: number;
+  /** Precision of every training's forward pass, trials, final and comparison (default float32; auto: bfloat16 on a CPU with bfloat16 instructions). */
+  precision?: Precision | 'auto';
   /** Learning-rate warm-up of trials and final, a fraction of each training (default {@link DEFAULT_WARMUP}). */
   warmup?: number;
   channels?: number;
@@ -176,7 +179,15 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: epochs.final, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
-  const train = { batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), warmupFraction: o.warmup ?? DEFAULT_WARMUP, augment: !!o.augment, ...(o.flip === false ? { flip: false } : {}) };
+  const precision = await cpuPrecision(o.precision);
+  const train = {
+    batchSize: o.batchSize,
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    warmupFraction: o.warmup ?? DEFAULT_WARMUP,
+    augment: !!o.augment,
+    ...(o.flip === false ? { flip: false } : {}),
+    ...(precision !== 'float32' ? { precision } : {}),
+  };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions,
@@ -302,6 +313,12 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
   }
 }
 
+/** The precision of trainings on the CPU (search and train run there): float16 is refused, auto resolved. */
+async function cpuPrecision(p: Precision | 'auto' | undefined): Promise<Precision> {
+  if (p === 'float16') throw new UsageError("--precision float16 is for CUDA GPUs; trainings here run on the CPU: use bfloat16 (or auto)");
+  return (await import('../../estimate/train.js')).resolvePrecision(p ?? 'float32');
+}
+
 function openExisting<T>(storage: string, open: (s: string) => T): T {
   if (storage.startsWith('sqlite:') && !existsSync(resolve(storage.slice(7)))) throw new UsageError(`no store at ${resolve(storage.slice(7))}`);
   return open(storage);
@@ -311,7 +328,7 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; valSize?: number; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean },
+  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; valSize?: number; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean; precision?: Precision | 'auto' },
 ): Promise<void> {
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
@@ -333,6 +350,7 @@ export async function train(
   const out = o.out ? resolve(o.out) : null;
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
+  const precision = await cpuPrecision(o.precision);
   const recipe = {
     // With --budget the schedule runs over the time and the epochs only cap it.
     ...(o.budget !== undefined ? { epochs: o.epochs ?? MAX_FINAL_EPOCHS, seconds: o.budget } : { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final }),
@@ -342,6 +360,7 @@ export async function train(
     ...(o.flip === false ? { flip: false } : {}),
     ...(o.lr ? { lr: o.lr } : {}),
     ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
+    ...(precision !== 'float32' ? { precision } : {}),
   };
   const monitor = whole ? monitorSlice(data.train) : undefined;
   const checked = whole ? `acc on ${monitor?.images.shape[0]} training examples` : 'val acc';
