@@ -131,6 +131,7 @@ export const DEFAULT_WARMUP = 0.05;
 export async function search(o: SearchCliOptions): Promise<SearchResult> {
   if (o.budget === undefined && o.trials === undefined) throw new UsageError('give a budget: --budget 15m (time, counted across resumed runs) or --trials N');
   if (o.finalEpochs !== undefined && o.finalBudget !== undefined) throw new UsageError('give --final-epochs or --final-budget, not both');
+  const precision = await cpuPrecision(o.precision);
   const out = resolve(o.out);
   checkWritableDir(out);
   const storage = o.storage ?? `sqlite:${resolve(out, 'loom.db')}`;
@@ -179,7 +180,6 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   process.once('SIGTERM', onSig);
   // The final retraining: --final-epochs, or epochs fitted to --final-budget (default: half of --budget).
   const final = o.finalEpochs !== undefined ? { epochs: o.finalEpochs } : { epochs: epochs.final, seconds: o.finalBudget ?? (o.budget !== undefined ? o.budget / 2 : undefined) };
-  const precision = await cpuPrecision(o.precision);
   const train = {
     batchSize: o.batchSize,
     ...(o.lr !== undefined ? { lr: o.lr } : {}),
@@ -330,6 +330,7 @@ export async function train(
   archText: string,
   o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; valSize?: number; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean; precision?: Precision | 'auto' },
 ): Promise<void> {
+  const precision = await cpuPrecision(o.precision);
   const { getSpace } = await import('../../space/registry.js');
   const { readArch } = await import('./space.js');
   const space = getSpace(spaceName);
@@ -350,7 +351,6 @@ export async function train(
   const out = o.out ? resolve(o.out) : null;
   if (out) checkWritableDir(out);
   const saveTo = out ? join(out, 'model.safetensors') : join((await import('node:os')).tmpdir(), `loom-train-${process.pid}.safetensors`);
-  const precision = await cpuPrecision(o.precision);
   const recipe = {
     // With --budget the schedule runs over the time and the epochs only cap it.
     ...(o.budget !== undefined ? { epochs: o.epochs ?? MAX_FINAL_EPOCHS, seconds: o.budget } : { epochs: o.epochs ?? DEFAULT_EPOCHS[kind].final }),
