@@ -55,9 +55,13 @@ test('info --json prints one parsable JSON object', () => {
   assert.ok(Number.isInteger(info.cuda.devices));
   assert.ok(existsSync(info.addon), `addon path exists: ${info.addon}`);
   assert.match(info.node, /^v\d+/);
+  // The CPU's bfloat16, as /proc/cpuinfo tells (no such file elsewhere: false).
+  const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  assert.equal(info.cpuBfloat16, /\b(avx512_bf16|amx_bf16)\b/.test(flags));
   const human = loom(['info']);
   assert.equal(human.code, 0);
   assert.match(human.stdout, /^libtorch +\d+\.\d+\.\d+$/m);
+  assert.match(human.stdout, /^bfloat16 +(the CPU has bfloat16 instructions|no bfloat16 instructions on the CPU)/m);
 });
 
 test('--help and --version exit 0', () => {

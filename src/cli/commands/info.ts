@@ -1,9 +1,9 @@
 /**
- * `loom info`: versions, libtorch, threads, CUDA and where the addon lives.
+ * `loom info`: versions, libtorch, threads, CUDA, the CPU's bfloat16 and where the addon lives.
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { addonPath, cuda, getNumThreads, version } from '../../engine/index.js';
+import { addonPath, cpuHasBfloat16, cuda, getNumThreads, version } from '../../engine/index.js';
 import { packageInfo } from '../package-info.js';
 
 export interface InfoResult {
@@ -17,6 +17,8 @@ export interface InfoResult {
   cpus: number;
   parallelBackend: string;
   cuda: { available: boolean; devices: number };
+  /** Whether the CPU has bfloat16 instructions, so `--precision auto` trains in bfloat16 mixed precision. */
+  cpuBfloat16: boolean;
   addon: string;
 }
 
@@ -35,6 +37,7 @@ export function collectInfo(): InfoResult {
     cpus: availableParallelism(),
     parallelBackend: backend,
     cuda: { available: devices > 0, devices },
+    cpuBfloat16: cpuHasBfloat16(),
     addon: addonPath(),
   };
 }
@@ -51,6 +54,7 @@ export function info(opts: { json?: boolean }): void {
     ['libtorch', i.libtorch],
     ['threads', `${i.threads} intra-op (of ${i.cpus} CPUs; ${i.parallelBackend})`],
     ['cuda', i.cuda.available ? `available, ${i.cuda.devices} device(s)` : 'not available'],
+    ['bfloat16', i.cpuBfloat16 ? 'the CPU has bfloat16 instructions: --precision auto trains in bfloat16 mixed precision' : 'no bfloat16 instructions on the CPU: --precision auto trains in float32'],
     ['addon', i.addon],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
