@@ -13,7 +13,7 @@ import { ONESHOT_METHODS } from './commands/oneshot.js';
 
 /** Builds the program. Commands load the engine lazily, so `--help` works without the addon. */
 const PRECISION_HELP =
-  "precision of the training's forward pass: float32, bfloat16 (mixed precision: convolutions and matrix products in bfloat16, weights and steps in float32; about 1.5x faster on a CPU with bfloat16 instructions, slower without), float16 (CUDA only), or auto (bfloat16 where the CPU has bfloat16 instructions, else float32)";
+  "precision of the training's forward pass: float32, bfloat16 (mixed precision: convolutions and matrix products in bfloat16, weights and steps in float32; about 1.5x faster on a CPU with bfloat16 instructions, slower without), or auto (bfloat16 where the CPU has bfloat16 instructions, else float32)";
 
 function buildProgram(): Command {
   const program = new Command('loom');
@@ -45,7 +45,7 @@ function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder (run the same command again to resume)', 'loom-demo')
     .option('-d, --dataset <name|path>', 'data set', 'fashion-mnist')
     .option('--baseline', 'then train the baseline CNN (loom baseline) with the same final recipe for the same time, and test it beside the searched model')
-    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'float16', 'auto']).default('auto'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'auto']).default('auto'))
     .option('-q, --quiet', 'no progress bar or log lines on stderr')
     .option('--json', 'print result.json on stdout')
     .action(async (opts) => {
@@ -62,7 +62,7 @@ function buildProgram(): Command {
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('--lr <rate>', 'peak learning rate (default 0.1)', positiveNumberArg)
     .option('--augment', 'random shifts and horizontal flips while training')
-    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'float16', 'auto']).default('float32'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'auto']).default('float32'))
     .option('--limit <n>', 'use only the first N training and N test images (quick checks)', intArg(1))
     .option('--val-size <n>', 'training images held out for validation (at most a tenth)', intArg(1), 5000)
     .option('--data <dir>', 'folder with the Fashion-MNIST IDX files (default: $LOOM_FASHION_MNIST or /usr/share/datasets/fashion-mnist)')
@@ -199,7 +199,7 @@ function buildProgram(): Command {
     .option('--inherit', 'weight inheritance: a mutated child starts from its parent\'s trained weights where they fit (evolution)')
     .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)
     .option('--lr <rate>', 'peak learning rate (default: the optimizer\'s)', positiveNumberArg)
-    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'float16', 'auto']).default('float32'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'auto']).default('float32'))
     .option('--warmup <fraction>', 'linear learning-rate warm-up over this fraction of each training, trials and final (of its time when trained for a time; default 0.05)', unitIntervalArg)
     .option('--channels <c>', 'network width during the search (the space\'s channels option)', intArg(1))
     .option('--final-channels <c>', 'network width of the final model (default: --channels)', intArg(1))
@@ -277,7 +277,7 @@ function buildProgram(): Command {
     .option('--budget <duration>', 'train for this time (e.g. 9m) instead of a number of epochs: the learning-rate schedule runs over the time, as a search\'s final retraining does', durationArg)
     .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)
     .option('--lr <rate>', 'peak learning rate', positiveNumberArg)
-    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'float16', 'auto']).default('float32'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['float32', 'bfloat16', 'auto']).default('float32'))
     .option('--warmup <fraction>', 'linear learning-rate warm-up over this fraction of the training (default 0.05)', unitIntervalArg)
     .option('--label-smoothing <x>', 'label smoothing of the loss (default 0; a search\'s final retraining uses 0.1)', unitIntervalArg)
     .option('--channels <c>', 'network width', intArg(1))

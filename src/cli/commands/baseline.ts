@@ -47,7 +47,6 @@ export async function baseline(o: BaselineOptions): Promise<void> {
   setNumThreads(threads);
   manualSeed(o.seed);
   const device = pickDevice(o.device);
-  if (o.precision === 'float16' && device === 'cpu') throw new UsageError('--precision float16 is for CUDA GPUs; on the CPU use bfloat16 (or auto)');
   const log = (s: string) => {
     if (!o.quiet) process.stderr.write(`${s}\n`);
   };

@@ -313,9 +313,8 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
   }
 }
 
-/** The precision of trainings on the CPU (search and train run there): float16 is refused, auto resolved. */
+/** The precision of trainings on the CPU (search and train run there), auto resolved. */
 async function cpuPrecision(p: Precision | 'auto' | undefined): Promise<Precision> {
-  if (p === 'float16') throw new UsageError("--precision float16 is for CUDA GPUs; trainings here run on the CPU: use bfloat16 (or auto)");
   return (await import('../../estimate/train.js')).resolvePrecision(p ?? 'float32');
 }
 
