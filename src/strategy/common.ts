@@ -220,6 +220,22 @@ export abstract class BaseStrategy<Tag = unknown> implements Strategy {
     return a;
   }
 
+  /**
+   * The architectures of an `initial` option: texts in the space's text form separated by ';'
+   * (empty: none), each checked against the space, at most `max` of them.
+   */
+  protected parseInitial(option: unknown, max: number, maxName: string): Architecture[] {
+    const texts = String(option ?? '').split(';').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (texts.length > max) throw this.error(`option 'initial' names ${texts.length} architectures, more than ${maxName} (${max})`);
+    return texts.map((t) => {
+      try {
+        return this.space.parse(t);
+      } catch (e) {
+        throw this.error(`option 'initial': '${t}' is not an architecture of space '${this.space.name}': ${(e as Error).message}`);
+      }
+    });
+  }
+
   /** A {@link StrategyError} prefixed with the strategy's name. */
   protected error(message: string): StrategyError {
     return new StrategyError(`strategy '${this.name}': ${message}`);

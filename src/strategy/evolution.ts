@@ -47,15 +47,7 @@ export class RegularizedEvolution extends BaseStrategy<Role> {
     this.populationSize = options.population as number;
     this.sampleSize = options.sampleSize as number;
     if (this.sampleSize > this.populationSize) throw this.error(`option 'sampleSize' (${this.sampleSize}) must not exceed 'population' (${this.populationSize})`);
-    const texts = String(options.initial ?? '').split(';').map((t) => t.trim()).filter((t) => t.length > 0);
-    if (texts.length > this.populationSize) throw this.error(`option 'initial' names ${texts.length} architectures, more than 'population' (${this.populationSize})`);
-    this.initial = texts.map((t) => {
-      try {
-        return space.parse(t);
-      } catch (e) {
-        throw this.error(`option 'initial': '${t}' is not an architecture of space '${space.name}': ${(e as Error).message}`);
-      }
-    });
+    this.initial = this.parseInitial(options.initial, this.populationSize, "'population'");
   }
 
   /** The first of the `initial` architectures not asked yet, if any. */

@@ -4,8 +4,10 @@
  * `init` random ones; the paper's algorithm uses one), evaluate its one-mutation neighbourhood
  * (`space.neighbours`) in random order, and move to the best neighbour if it beats the current
  * architecture (best improvement). With `firstImprovement` the search moves as soon as a better
- * neighbour is seen. At a local optimum (no better neighbour) it restarts from new random
- * architectures. Architectures already evaluated are not asked again: their known values count.
+ * neighbour is seen. Option `initial` makes the first start given architectures (then random ones
+ * up to `init`): the climb then improves on a known network, one change at a time. At a local
+ * optimum (no better neighbour) it restarts from new random architectures. Architectures already
+ * evaluated are not asked again: their known values count.
  *
  * Batch asks hand out the current neighbourhood in parallel; once it is exhausted the strategy
  * asks nothing more until the outstanding results arrive. Results of asks from an abandoned
@@ -33,6 +35,8 @@ interface Point {
 export class LocalSearch extends BaseStrategy<Tag> {
   private readonly init: number;
   private readonly first: boolean;
+  /** Start candidates of the first round before random ones (option `initial`). */
+  private readonly initial: Architecture[];
   /** Value of every architecture told so far (by key). */
   private readonly known = new Map<string, number>();
   private round = 0;
@@ -48,6 +52,12 @@ export class LocalSearch extends BaseStrategy<Tag> {
     super('local', space, seed, options);
     this.init = options.init as number;
     this.first = options.firstImprovement as boolean;
+    this.initial = this.parseInitial(options.initial, 100_000, 'the limit');
+  }
+
+  /** How many start candidates the current round evaluates: the `initial` ones count in the first. */
+  private starts(): number {
+    return this.round === 0 ? Math.max(this.init, this.initial.length) : this.init;
   }
 
   private waiting(): number {
@@ -59,9 +69,10 @@ export class LocalSearch extends BaseStrategy<Tag> {
   protected propose(n: number, out: Ask[]): void {
     while (out.length < n) {
       if (this.phase === 'init') {
-        if (this.initAsked >= this.init) return; // wait for the start candidates
+        if (this.initAsked >= this.starts()) return; // wait for the start candidates
         this.initAsked++;
-        out.push(this.issue(this.sampleNew(100), undefined, { r: this.round, k: 'init' }));
+        const given = this.round === 0 ? this.initial.find((a) => !this.asked.has(a.key)) : undefined;
+        out.push(this.issue(given ?? this.sampleNew(100), undefined, { r: this.round, k: 'init' }));
       } else if (this.queue.length) {
         const a = this.queue.shift() as Architecture;
         const v = this.known.get(a.key);
@@ -115,7 +126,7 @@ export class LocalSearch extends BaseStrategy<Tag> {
       return;
     }
     if (!Number.isNaN(t.value) && (!this.best || t.value > this.best.value)) this.best = { arch: t.arch, value: t.value };
-    if (this.initAsked >= this.init && this.waiting() === 0) {
+    if (this.initAsked >= this.starts() && this.waiting() === 0) {
       if (this.best) this.moveTo(this.best);
       else this.restart(); // every start candidate failed
     }
@@ -148,6 +159,12 @@ export const localFactory = defineStrategy({
   options: [
     { name: 'init', type: 'integer', default: 1, min: 1, max: 100_000, description: 'random architectures evaluated at each (re)start; the climb starts from the best' },
     { name: 'firstImprovement', type: 'boolean', default: false, description: 'move to the first better neighbour instead of the best of the whole neighbourhood' },
+    {
+      name: 'initial',
+      type: 'string',
+      default: '',
+      description: "architectures in the space's text form, separated by ';', that the first start evaluates before random ones (climb from a known good network)",
+    },
   ],
   make: (space, seed, options) => new LocalSearch(space, seed, options),
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Architecture } from '../../src/space/architecture.js';
 import { createStrategy } from '../../src/strategy/registry.js';
+import { StrategyError } from '../../src/strategy/strategy.js';
 import type { Ask } from '../../src/strategy/strategy.js';
 import { checkDeterminism, checkResume, meanBest, nb201, nb201Objective } from './helpers.js';
 
@@ -71,4 +72,30 @@ test('local: deterministic and resumes exactly', () => {
   checkDeterminism('local', nb201, {}, f, 80);
   checkResume('local', nb201, {}, f, 30, 60);
   checkResume('local', nb201, { firstImprovement: true, init: 4 }, f, 30, 60);
+});
+
+test('local: option initial climbs from given architectures (the best of them), then restarts at random; resumes exactly; bad ones are clear errors', () => {
+  const known = ['|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|', '|avg_pool_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|'];
+  const initial = known.join('; ');
+  const s = createStrategy('local', nb201, 5, { initial });
+  const starts = s.ask(10);
+  assert.deepEqual(starts.map((a) => nb201.format(a.arch)), known, 'the first start evaluates exactly the given architectures (init 1 is less)');
+  tellAll(s, starts, (a) => (nb201.format(a.arch) === known[1] ? 2 : 1));
+  const nbhd = s.ask(100);
+  assert.deepEqual(keys(nbhd), keys(nb201.neighbours(starts[1].arch).filter((a) => a.key !== starts[0].arch.key)), 'the climb starts from the better given one');
+  // No neighbour is better: a restart draws `init` random architectures, not the given ones again.
+  tellAll(s, nbhd, () => 0);
+  const restart = s.ask(10);
+  assert.equal(restart.length, 1);
+  assert.ok(!known.includes(nb201.format(restart[0].arch)));
+  // With init 3, the first start is the given two and one random architecture.
+  const t = createStrategy('local', nb201, 6, { initial: known[0], init: 3 });
+  const first = t.ask(10);
+  assert.equal(first.length, 3);
+  assert.equal(nb201.format(first[0].arch), known[0]);
+  assert.equal(new Set(first.map((a) => a.arch.key)).size, 3);
+  checkDeterminism('local', nb201, { initial }, f, 60);
+  checkResume('local', nb201, { initial }, f, 1, 40);
+  checkResume('local', nb201, { initial, init: 3 }, f, 30, 60);
+  assert.throws(() => createStrategy('local', nb201, 0, { initial: '|bogus~0|' }), (e: unknown) => e instanceof StrategyError && /strategy 'local': option 'initial': '\|bogus~0\|' is not an architecture of space 'nb201'/.test(e.message));
 });
