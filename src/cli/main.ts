@@ -208,6 +208,7 @@ function buildProgram(): Command {
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
     .option('--val-size <n>', 'training examples held out for validation (default 5000; tabular data: a fifth of the rows)', intArg(1))
     .option('--augment', 'random shifts and flips while training trials (the final retraining: see --final-augment)')
+    .option('--label-smoothing <x>', 'label smoothing of the trials\' loss (default 0; the final retraining: see --final-label-smoothing)', unitIntervalArg)
     .option('--no-flip', 'augment without horizontal flips (for data a mirror changes, like digits or text; MNIST leaves them out by itself)')
     .addOption(new Option('--pruner <kind>', 'early stopping: median (stop trials that trail the median), curve (learning-curve extrapolation) or none').choices(['median', 'curve', 'none']).default('median'))
     .option('--no-pruning', 'the same as --pruner none')

@@ -21,6 +21,7 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['search', '--space', 'nb201', '--budget', 'soon']), /not a duration: 'soon'/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '-3']), /--trials <n>.*expected an integer >= 1/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '1', '--final-label-smoothing', '1']), /--final-label-smoothing <x>.*expected a number from 0 up to \(not including\) 1/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '1', '--label-smoothing', '-0.1']), /--label-smoothing <x>.*expected a number from 0 up to \(not including\) 1/);
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--workers', '0']), /--workers <n>.*expected an integer from 1/);
   assertUsageError(loom(['search', '--space', 'nope', '--trials', '2', '--out', join(dir, 'a')]), /unknown search space 'nope'/);
   assertUsageError(loom(['search', '--space', 'nb201', '--strategy', 'magic', '--trials', '2', '--out', join(dir, 'a')]), /unknown strategy 'magic' \(known: random, /);
@@ -150,6 +151,23 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   // Its wall time adds the worker's start, the data's loading and the test to the 15 s of training.
   assert.ok(res.finalSeconds >= 15 && res.finalSeconds < 45, `final retraining took ${res.finalSeconds} s`);
   assert.ok(res.best.test_acc > 0.1, `test accuracy ${res.best.test_acc}`);
+});
+
+test('loom search --label-smoothing smooths the trials\' labels (recorded with the study); the final keeps its own', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
+  const out = join(dir, 'smooth');
+  const r = loom(['search', ...TINY, '--strategy', 'random', '--trials', '2', '--label-smoothing', '0.5', '--augment', '--final-epochs', '1', '--out', out, '--json'], 300_000);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  const show = JSON.parse(loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
+  assert.equal(show.meta.recipe.labelSmoothing, 0.5);
+  assert.equal(show.meta.recipe.augment, true);
+  // With 10 classes smoothed by 0.5 the target is 0.55 on the label and 0.05 elsewhere: no
+  // prediction's cross-entropy is below that target's entropy, 1.677.
+  const floor = -(0.55 * Math.log(0.55) + 9 * 0.05 * Math.log(0.05));
+  for (const t of show.trials) assert.ok(t.metrics.train_loss >= floor - 1e-3, `trial ${t.number}: train loss ${t.metrics.train_loss} under the smoothed floor ${floor}`);
+  assert.equal(JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe.labelSmoothing, 0.1, 'the final retraining smooths by --final-label-smoothing');
+  // The same study name with other smoothing is another setting: refused, nothing touched.
+  assertUsageError(loom(['search', ...TINY, '--strategy', 'random', '--trials', '3', '--label-smoothing', '0.2', '--augment', '--out', out, '--study', res.study]), /already exists with other settings/);
 });
 
 test('loom search --trial-budget: every trial trains for the time, its schedule over it; the epochs of the final retraining are estimated from the examples it went through', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {

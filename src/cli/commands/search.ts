@@ -36,6 +36,8 @@ export interface SearchCliOptions {
   finalAugment?: 'auto' | 'on' | 'off';
   /** Label smoothing of the final retraining (default 0.1). */
   finalLabelSmoothing?: number;
+  /** Label smoothing of the trials (default 0). */
+  labelSmoothing?: number;
   inherit?: boolean;
   batchSize: number;
   lr?: number;
@@ -188,6 +190,8 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     ...(o.flip === false ? { flip: false } : {}),
     ...(precision !== 'float32' ? { precision } : {}),
   };
+  // Trials' label smoothing (the final retraining has its own, --final-label-smoothing).
+  const trialRecipe = { ...train, ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}) };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions,
@@ -203,7 +207,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     seed: o.seed,
     network,
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
-    recipe: { ...train, epochs: o.epochs ?? epochs.trial, ...(cappedTrials ? { seconds: o.trialBudget } : {}) },
+    recipe: { ...trialRecipe, epochs: o.epochs ?? epochs.trial, ...(cappedTrials ? { seconds: o.trialBudget } : {}) },
     ...(o.trialBudget !== undefined && !cappedTrials ? { trialSeconds: o.trialBudget } : {}),
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
     finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
