@@ -494,7 +494,7 @@ test('user spaces: limits on parameters and multiply-adds are constraints, and t
   // Over a limit: a clear refusal naming the figure.
   assertUsageError(
     loom(['arch', 'stats', NET, '{"s1.op":"conv5","s1.w":48,"s1.extra":1,"s2.op":"conv3","s2.w":64,"s2.extra":0,"s3.op":"conv3","s3.w":128,"s3.extra":0,"head":"fc","head.fc.hidden":256,"dropout":0}']),
-    /constraint fits: 26,526,976 multiply-adds, over the limit of 12,000,000/,
+    /constraint fits: 26,526,976 multiply-adds, over the limit of 16,000,000/,
   );
   assert.throws(() => new UserSpace({ ...spec, limits: { flops: -1 } }), /\$\.limits\.flops: expected a positive number, got -1/);
   assert.throws(() => new UserSpace({ ...spec, limits: { macs: 5 } as never }), /\$\.limits: unknown key 'macs' \(expected params, flops\)/);
