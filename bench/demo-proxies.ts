@@ -5,22 +5,21 @@
  * baseline CNN, the demo's pick, the best member found at 540 s and an earlier pick) is trained
  * on Fashion-MNIST with 5000 training images held out for validation (5% warm-up, as the demo's trials): one epoch on a seeded
  * fifth of the split (the demo's old trials); for each of `--seconds` (default 15,45,90) that
- * time on all of it with the schedule over the time (`--trial-budget`, the demo's trials are
- * 15 s); and for each of `--fractions` (default 0.1) `--fraction-seconds` (45) on that seeded
+ * time on all of it with the schedule over the time (`--trial-budget`, the demo's trials were
+ * 15 s once); and for each of `--fractions` (default 0.1) `--fraction-seconds` (45) on that seeded
  * fraction (many epochs of a subset); and for each of `--epochs` (default none) that many epochs on
  * all of it (a trial that counts images, not time). Prints one row per network: the validation
  * accuracies, the parameters and the images each went through.
  *
  * Options: --seconds 15,45,90  --fractions 0.1  --fraction-seconds 45  --epochs 1,2  --seed 0  --threads (all cores)  --archs a.json,b.json
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEMO_BASELINE } from '../src/cli/commands/demo.js';
 import { DEFAULT_WARMUP } from '../src/cli/commands/search.js';
 import { packageFile } from '../src/cli/package-info.js';
-import { loadDataset } from '../src/data/datasets.js';
 import { type TrialSpec, trainArchitecture } from '../src/estimate/trial.js';
+import { demoSplit, readArchFiles } from './demo-archs.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -45,7 +44,7 @@ if (!(fractionSeconds > 0) || !seconds.length || !seconds.every((x) => x > 0) ||
 }
 const picks = { ...DEMO_BASELINE, 'head.fc.hidden': 128, 's2.op': 'sep3', 's2.w': 96, 's3.op': 'sep3', 's3.w': 64 };
 const archs: Record<string, Record<string, unknown>> = a.archs
-  ? Object.fromEntries(a.archs.split(',').map((f) => [f, (JSON.parse(readFileSync(f, 'utf8')) as { values: Record<string, unknown> }).values]))
+  ? readArchFiles(a.archs)
   : {
       'baseline CNN': { ...DEMO_BASELINE },
       'conv3 16, sep3 64, conv5 64, pooling': { ...DEMO_BASELINE, 's1.w': 16, 's2.op': 'sep3', 's2.w': 64, 's3.op': 'conv5', 's3.w': 64, head: 'gap', 'head.fc.hidden': 128 },
@@ -53,8 +52,7 @@ const archs: Record<string, Record<string, unknown>> = a.archs
       'conv3 32, sep3 96, sep3 64, pooling': { ...picks, head: 'gap' },
     };
 const space = packageFile('examples/spaces/fmnist-net.json');
-const d = loadDataset('fashion-mnist', { valSize: 5000, seed, includeTest: false });
-const data = { train: d.train, val: d.val, numClasses: 10, inputShape: [1, 28, 28] };
+const data = demoSplit(seed);
 const threads = Number(a.threads ?? availableParallelism());
 // The demo's trial recipe: batches of 128, the search's warm-up.
 const trial = { batchSize: 128, warmupFraction: DEFAULT_WARMUP };

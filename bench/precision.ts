@@ -17,10 +17,10 @@ import { parseArgs } from 'node:util';
 import { DEMO_BASELINE } from '../src/cli/commands/demo.js';
 import { DEFAULT_WARMUP } from '../src/cli/commands/search.js';
 import { packageFile } from '../src/cli/package-info.js';
-import { loadDataset } from '../src/data/datasets.js';
 import { cpuHasBfloat16 } from '../src/engine/index.js';
 import type { Precision } from '../src/estimate/train.js';
 import { trainArchitecture } from '../src/estimate/trial.js';
+import { demoSplit, readArchFiles } from './demo-archs.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -42,15 +42,14 @@ if (!(fraction > 0 && fraction <= 1) || !Number.isInteger(rounds) || rounds < 1 
 const space = a.space ?? packageFile('examples/spaces/fmnist-net.json');
 const spaceName = (JSON.parse(readFileSync(space, 'utf8')) as { name: string }).name;
 const archs: Record<string, Record<string, unknown>> = a.archs
-  ? Object.fromEntries(a.archs.split(',').map((f) => [f, (JSON.parse(readFileSync(f, 'utf8')) as { values: Record<string, unknown> }).values]))
+  ? readArchFiles(a.archs)
   : {
       'baseline CNN': { ...DEMO_BASELINE },
       'conv3 32, sep3 96, sep3 192, fc 256': { ...DEMO_BASELINE, 's2.op': 'sep3', 's2.w': 96, 's3.op': 'sep3', 's3.w': 192 },
       'conv5 16 + residual, conv3 96, sep3 192, fc 128': { ...DEMO_BASELINE, 's1.op': 'conv5', 's1.w': 16, 's1.extra': 1, 's2.w': 96, 's3.op': 'sep3', 's3.w': 192, 'head.fc.hidden': 128 },
       'conv3 32, sep3 64, sep3 64, pooling': { ...DEMO_BASELINE, 's2.op': 'sep3', 's3.op': 'sep3', 's3.w': 64, head: 'gap' },
     };
-const d = loadDataset('fashion-mnist', { valSize: 5000, seed, includeTest: false });
-const data = { train: d.train, val: d.val, numClasses: 10, inputShape: [1, 28, 28] };
+const data = demoSplit(seed);
 const threads = Number(a.threads ?? availableParallelism());
 const precisions: Precision[] = ['float32', 'bfloat16'];
 console.log(`bench:precision: ${threads} thread(s); this CPU ${cpuHasBfloat16() ? 'has' : 'has no'} bfloat16 instructions; one epoch on ${fraction} of the split, best of ${rounds}`);

@@ -69,7 +69,7 @@ export async function demo(o: DemoOptions): Promise<void> {
   const { resolvePrecision } = await import('../../estimate/train.js');
   const precision = resolvePrecision(o.precision ?? 'auto');
   log(
-    `loom demo: searching ${formatDuration(o.budget)} (local search from the baseline CNN, trials of ${DEMO_TRIAL_EPOCHS} epoch${DEMO_TRIAL_EPOCHS === 1 ? "" : "s"}, augmented${precision === 'float32' ? '' : `, ${precision} mixed precision`}), ` +
+    `loom demo: searching ${formatDuration(o.budget)} (local search from the baseline CNN, trials of ${DEMO_TRIAL_EPOCHS} epoch${DEMO_TRIAL_EPOCHS === 1 ? '' : 's'}, augmented${precision === 'float32' ? '' : `, ${precision} mixed precision`}), ` +
       `then retraining the best for about ${formatDuration(o.finalBudget)}; results in ${out}`,
   );
   await search({
