@@ -11,13 +11,20 @@
  * all of it (a trial that counts images, not time). Prints one row per network: the validation
  * accuracies, the parameters and the images each went through.
  *
+ * The trials train as `--precision` says (float32 by default), and with `--augment` and
+ * `--label-smoothing` as the demo's trials do now (`--precision auto --augment --label-smoothing
+ * 0.1 --epochs 1`); `--space` trains the networks in another space file (a copy of the demo's with
+ * other choices).
+ *
  * Options: --seconds 15,45,90  --fractions 0.1  --fraction-seconds 45  --epochs 1,2  --seed 0  --threads (all cores)  --archs a.json,b.json
+ *   --precision float32|bfloat16|auto  --augment  --label-smoothing 0  --space examples/spaces/fmnist-net.json
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEMO_BASELINE } from '../src/cli/commands/demo.js';
 import { DEFAULT_WARMUP } from '../src/cli/commands/search.js';
 import { packageFile } from '../src/cli/package-info.js';
+import { type Precision, resolvePrecision } from '../src/estimate/train.js';
 import { type TrialSpec, trainArchitecture } from '../src/estimate/trial.js';
 import { demoSplit, readArchFiles } from './demo-archs.js';
 
@@ -30,6 +37,10 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '0' },
     threads: { type: 'string' },
     archs: { type: 'string' },
+    precision: { type: 'string', default: 'float32' },
+    augment: { type: 'boolean', default: false },
+    'label-smoothing': { type: 'string', default: '0' },
+    space: { type: 'string' },
   },
 });
 const list = (v: string) => (v === '' ? [] : v.split(',').map(Number));
@@ -38,6 +49,11 @@ const fractions = list(a.fractions);
 const epochCounts = list(a.epochs);
 const fractionSeconds = Number(a['fraction-seconds']);
 const seed = Number(a.seed);
+const labelSmoothing = Number(a['label-smoothing']);
+if (!['float32', 'bfloat16', 'auto'].includes(a.precision) || !(labelSmoothing >= 0 && labelSmoothing < 1)) {
+  console.error('bench:demo-proxies: --precision must be float32, bfloat16 or auto, and --label-smoothing in [0, 1)');
+  process.exit(2);
+}
 if (!(fractionSeconds > 0) || !seconds.length || !seconds.every((x) => x > 0) || !fractions.every((x) => x > 0 && x <= 1) || !epochCounts.every((x) => Number.isInteger(x) && x > 0) || !Number.isInteger(seed)) {
   console.error('bench:demo-proxies: --seconds must be positive numbers (comma-separated), --fractions in (0, 1], --fraction-seconds positive, --epochs positive integers and --seed an integer');
   process.exit(2);
@@ -51,11 +67,18 @@ const archs: Record<string, Record<string, unknown>> = a.archs
       'conv3 32, sep3 96, sep3 192, fc 256': { ...DEMO_BASELINE, 's2.op': 'sep3', 's2.w': 96, 's3.op': 'sep3', 's3.w': 192 },
       'conv3 32, sep3 96, sep3 64, pooling': { ...picks, head: 'gap' },
     };
-const space = packageFile('examples/spaces/fmnist-net.json');
+const space = a.space ?? packageFile('examples/spaces/fmnist-net.json');
 const data = demoSplit(seed);
 const threads = Number(a.threads ?? availableParallelism());
-// The demo's trial recipe: batches of 128, the search's warm-up.
-const trial = { batchSize: 128, warmupFraction: DEFAULT_WARMUP };
+// The demo's trial recipe: batches of 128, the search's warm-up; precision, augmentation and label
+// smoothing as asked.
+const trial = {
+  batchSize: 128,
+  warmupFraction: DEFAULT_WARMUP,
+  precision: resolvePrecision(a.precision as Precision | 'auto'),
+  augment: a.augment,
+  labelSmoothing,
+};
 const proxies: [string, Partial<TrialSpec>][] = [
   ['1 epoch on a fifth', { recipe: { ...trial, epochs: 1 }, fidelity: { dataFraction: 0.2 } }],
   ...seconds.map((t): [string, Partial<TrialSpec>] => [`${t} s on all`, { recipe: { ...trial, epochs: 1000, seconds: t } }]),

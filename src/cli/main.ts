@@ -37,7 +37,7 @@ function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('a real architecture search on Fashion-MNIST in about 15 minutes on two cores: evolution from the baseline CNN in 2-epoch trials, then the best retrained and tested (--baseline: the baseline CNN trained alike, beside it)')
+    .description('a real architecture search on Fashion-MNIST in about 15 minutes on two cores: local search from the baseline CNN in 1-epoch trials, then the best retrained and tested (--baseline: the baseline CNN trained alike, beside it)')
     .option('--budget <duration>', 'search time', durationArg, 270)
     .option('--final-budget <duration>', 'time of the final retraining (its learning-rate schedule runs over it)', durationArg, 540)
     .option('-w, --workers <n>', 'trials trained at once', intArg(1, 256), 1)
