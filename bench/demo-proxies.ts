@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_BASELINE } from '../src/cli/commands/demo.js';
 import { DEFAULT_WARMUP } from '../src/cli/commands/search.js';
 import { packageFile } from '../src/cli/package-info.js';
-import { type Precision, resolvePrecision } from '../src/estimate/train.js';
+import { PRECISIONS, type Precision, resolvePrecision } from '../src/estimate/train.js';
 import { type TrialSpec, trainArchitecture } from '../src/estimate/trial.js';
 import { demoSplit, readArchFiles } from './demo-archs.js';
 
@@ -50,12 +50,20 @@ const epochCounts = list(a.epochs);
 const fractionSeconds = Number(a['fraction-seconds']);
 const seed = Number(a.seed);
 const labelSmoothing = Number(a['label-smoothing']);
-if (!['float32', 'bfloat16', 'auto'].includes(a.precision) || !(labelSmoothing >= 0 && labelSmoothing < 1)) {
-  console.error('bench:demo-proxies: --precision must be float32, bfloat16 or auto, and --label-smoothing in [0, 1)');
-  process.exit(2);
-}
-if (!(fractionSeconds > 0) || !seconds.length || !seconds.every((x) => x > 0) || !fractions.every((x) => x > 0 && x <= 1) || !epochCounts.every((x) => Number.isInteger(x) && x > 0) || !Number.isInteger(seed)) {
-  console.error('bench:demo-proxies: --seconds must be positive numbers (comma-separated), --fractions in (0, 1], --fraction-seconds positive, --epochs positive integers and --seed an integer');
+const precisionChoices: readonly string[] = [...PRECISIONS, 'auto'];
+if (
+  !(fractionSeconds > 0) ||
+  !seconds.length ||
+  !seconds.every((x) => x > 0) ||
+  !fractions.every((x) => x > 0 && x <= 1) ||
+  !epochCounts.every((x) => Number.isInteger(x) && x > 0) ||
+  !Number.isInteger(seed) ||
+  !precisionChoices.includes(a.precision) ||
+  !(labelSmoothing >= 0 && labelSmoothing < 1)
+) {
+  console.error(
+    `bench:demo-proxies: --seconds must be positive numbers (comma-separated), --fractions in (0, 1], --fraction-seconds positive, --epochs positive integers, --seed an integer, --precision one of ${precisionChoices.join(', ')} and --label-smoothing in [0, 1)`,
+  );
   process.exit(2);
 }
 const picks = { ...DEMO_BASELINE, 'head.fc.hidden': 128, 's2.op': 'sep3', 's2.w': 96, 's3.op': 'sep3', 's3.w': 64 };
