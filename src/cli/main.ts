@@ -179,7 +179,7 @@ function buildProgram(): Command {
     .description('search architectures on a data set: trains every trial for real, survives crashes (run it again to resume), retrains the best and reports')
     .option('-d, --dataset <name|path>', 'fashion-mnist, mnist, cifar-10, cifar-100, or a folder of IDX / CIFAR files or a CSV file', 'fashion-mnist')
     .option('--label-column <name>', "a CSV file's label column (default: label)")
-    .option('--space <name|file.json>', 'search space: a built-in name or a user-defined JSON space (default: the packaged examples/spaces/fmnist-net.json; mlp for a CSV file)')
+    .option('--space <name|file.json>', 'search space: a name (loom space list) or the file of a user-defined JSON space (default: fmnist-net, the packaged examples/spaces/fmnist-net.json; mlp for a CSV file)')
     .option('--strategy <name>', 'search strategy (loom strategy list)', 'evolution')
     .option('--option <key=value...>', 'strategy option (repeatable)')
     .option('--budget <duration>', 'search time, counted across resumed runs (e.g. 15m, 1h)', durationArg)

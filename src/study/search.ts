@@ -8,7 +8,7 @@
  * Running the same search again (same storage and study name) resumes it: see `study.ts`.
  * @module
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DatasetOptions, checkDataset, resolveDataset } from '../data/datasets.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
@@ -23,6 +23,7 @@ import { MemoryStore } from './memory.js';
 import { type JobOutcome, WorkerPool } from './pool.js';
 import { SqliteStore } from './sqlite.js';
 import { Study } from './study.js';
+import { makeDirs } from '../util/fs.js';
 
 /** Everything a search needs; see `loom search --help` for the defaults the CLI uses. */
 export interface SearchOptions {
@@ -174,7 +175,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       dataOptions: o.dataOptions,
     }) === 'tabular';
   const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const store = openStore(o.storage);
   const log = o.onLog ?? (() => {});
   try {
@@ -302,7 +303,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       if (finalRecipe) {
         // Epochs planned: as given, or (trained for a time) as the best trial's timing predicts.
         let planned: number | null = finalRecipe.epochs ?? 1;
-        let length = `${planned} epochs`;
+        let length = `${planned} epoch${planned === 1 ? '' : 's'}`;
         let about = '';
         if (o.finalSeconds !== undefined) {
           // The schedule runs over the time itself, so the final fits its time whatever the load.
@@ -314,7 +315,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
         }
         const augment = tabular ? false : o.finalAugment === 'auto' ? autoAugment(planned, bestOut.params) : (o.finalAugment ?? finalRecipe.augment ?? false);
         finalRecipe = { ...finalRecipe, augment };
-        log(`final: retraining trial ${best.number}'s architecture for ${length} on the whole training split (${augment ? 'augmented' : 'not augmented'}${about})`);
+        log(`final: retraining trial ${best.number}'s architecture for ${length} on the ${dataOptions.trainLimit !== undefined ? `first ${dataOptions.trainLimit} examples of the` : 'whole'} training split (${augment ? 'augmented' : 'not augmented'}${about})`);
       }
       if (finalRecipe && !o.signal?.aborted) {
         const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log, signal: o.signal });
@@ -388,7 +389,7 @@ export interface FinalTraining {
  */
 export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: number; correct: number; total: number } | null; params: number; flops: number; weights: string | null; seconds: number; epochs: number }> {
   const f0 = Date.now();
-  mkdirSync(f.out, { recursive: true });
+  makeDirs(f.out);
   const weights = join(f.out, 'model.safetensors');
   const threads = Math.max(1, f.threads);
   const spec: TrialSpec = { space: f.space, arch: f.arch, network: f.network, recipe: f.recipe, seed: f.seed, threads, saveTo: weights };
@@ -496,7 +497,7 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Stu
   else if (t.fidelity !== null) fidelity.epochs = Math.max(1, Math.round(t.fidelity));
   let inherit: Pick<TrialSpec, 'saveTo' | 'inheritFrom'> = {};
   if (o.inherit) {
-    mkdirSync(join(out, 'weights'), { recursive: true });
+    makeDirs(join(out, 'weights'));
     inherit = { saveTo: trialWeightsPath(out, t.number) };
     const parentAsk = t.attrs.parentAsk;
     const parent = typeof parentAsk === 'number' ? study.trialOfAsk(parentAsk) : null;

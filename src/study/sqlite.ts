@@ -5,7 +5,7 @@
  * application id; a database of another program is refused, never modified.
  * @module
  */
-import { existsSync, mkdirSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -25,6 +25,7 @@ import {
   encodeMetrics,
   encodeValue,
 } from './store.js';
+import { makeDirs } from '../util/fs.js';
 
 /** 'LOOM' as a 32-bit integer: SQLite's application_id of a Loom store. */
 const APPLICATION_ID = 0x4c4f4f4d;
@@ -138,7 +139,7 @@ export class SqliteStore implements Store {
         throw new StoreError('LOOM_BAD_STORE', `store: ${this.path} is not a Loom study store (not an SQLite database); refusing to touch it`);
       }
       try {
-        mkdirSync(dirname(this.path), { recursive: true });
+        makeDirs(dirname(this.path));
       } catch (e) {
         throw new StoreError('LOOM_BAD_STORE', `store: cannot create the folder of ${this.path}: ${(e as Error).message}`);
       }

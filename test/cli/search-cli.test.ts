@@ -67,6 +67,11 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   const file = join(dir, 'plain-file');
   writeFileSync(file, 'x');
   assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--out', join(file, 'sub')]), /cannot write to the output folder/);
+  // Under /proc, Node's own recursive mkdir never returns; Loom's says why it cannot.
+  if (existsSync('/proc/self')) {
+    assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--out', '/proc/loom-no/out']), /cannot write to the output folder \/proc\/loom-no\/out: no such file or directory/);
+    assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--out', join(dir, 'c'), '--storage', 'sqlite:/proc/loom-no/s.db']), /cannot write to the storage's folder \/proc\/loom-no/);
+  }
   // A storage file of another program is refused and left as it was.
   const other = join(dir, 'notes.db');
   writeFileSync(other, 'my notes, not a database\n');

@@ -24,6 +24,13 @@ test('loom space list and info', () => {
   assert.equal(info.decisions.length, 6);
   assert.deepEqual(info.decisions[0].choices, ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3']);
   assert.match(ok(['space', 'info', 'nb201']), /size 15,625 architectures; unique \(non-isomorphic\) 6,466/);
+  // The packaged example spaces are listed, and known by name to every command.
+  const net = list.find((s: { name: string }) => s.name === 'fmnist-net');
+  assert.equal(net.size, 46656);
+  assert.match(net.file, /examples[\\/]spaces[\\/]fmnist-net\.json$/);
+  assert.match(ok(['space', 'list']), /^fmnist-cnn +746,496 +- +\(example space, JSON\)/m);
+  assert.equal(JSON.parse(ok(['space', 'info', 'fmnist-net', '--json'])).decisions.length, 12);
+  assertUsageError(loom(['space', 'info', 'fmnist-nett']), /unknown search space 'fmnist-nett' \(known: .*mlp, fmnist-net, fmnist-cnn; or a JSON space's file\)/);
 });
 
 test('loom space sample: seeded, text and JSON agree', () => {

@@ -11,11 +11,11 @@
  * available from the supernet's estimate before anything is trained.
  * @module
  */
-import { mkdirSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDuration } from '../../util/progress.js';
 import { UsageError } from '../errors.js';
+import { makeDirs } from '../../util/fs.js';
 
 /** The methods `--method` takes, and how each is run. */
 export const ONESHOT_METHODS = ['darts', 'darts2', 'gdas', 'enas', 'spos', 'random-ws'] as const;
@@ -50,7 +50,7 @@ const pct = (v: number | undefined): string => (v === undefined || Number.isNaN(
 export async function oneshot(o: OneShotCliOptions): Promise<void> {
   const out = resolve(o.out);
   try {
-    mkdirSync(out, { recursive: true });
+    makeDirs(out);
   } catch (e) {
     throw new UsageError(`cannot write to the output folder ${out}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
   }

@@ -3,13 +3,14 @@
  * the studies they leave in a store, and training one architecture by hand.
  * @module
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Json } from '../../study/store.js';
 import { Progress, formatDuration } from '../../util/progress.js';
 import type { SearchResult } from '../../study/search.js';
 import type { Precision } from '../../estimate/train.js';
 import { UsageError } from '../errors.js';
+import { makeDirs } from '../../util/fs.js';
 
 /** Options of `loom search` as commander gives them. */
 export interface SearchCliOptions {
@@ -110,13 +111,13 @@ export function parseStrategyOptions(pairs: readonly string[] = []): Record<stri
   return out;
 }
 
-function checkWritableDir(dir: string): void {
+function checkWritableDir(dir: string, what = 'the output folder'): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
   } catch (e) {
-    throw new UsageError(`cannot write to the output folder ${dir}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+    throw new UsageError(`cannot write to ${what} ${dir}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
   }
 }
 
@@ -139,7 +140,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   const storage = o.storage ?? `sqlite:${resolve(out, 'loom.db')}`;
   if (storage.startsWith('sqlite:')) {
     const p = resolve(storage.slice(7));
-    checkWritableDir(dirname(p));
+    checkWritableDir(dirname(p), "the storage's folder");
   } else if (storage !== 'memory:') throw new UsageError(`--storage must be sqlite:PATH or memory:, got '${storage}'`);
   const { getSpace } = await import('../../space/registry.js');
   const { createStrategy, getStrategyFactory } = await import('../../strategy/registry.js');

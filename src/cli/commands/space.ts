@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Architecture } from '../../space/architecture.js';
-import { getSpace, spaceNames } from '../../space/registry.js';
+import { getSpace, PACKAGED_SPACES, packagedSpaceFile, spaceNames } from '../../space/registry.js';
 import type { NetworkOptions, SearchSpace } from '../../space/space.js';
 import { UsageError } from '../errors.js';
 
@@ -25,17 +25,22 @@ export function space(name: string): SearchSpace {
 }
 
 export function spaceList(o: { json?: boolean }): void {
-  const rows = spaceNames().map((n) => {
+  const packaged = PACKAGED_SPACES.filter((n) => packagedSpaceFile(n) !== null);
+  const rows = [...spaceNames(), ...packaged].map((n) => {
     const i = getSpace(n).describe();
-    return { name: i.name, description: i.description, decisions: i.decisions.length, size: i.size, unique: i.unique };
+    const file = packagedSpaceFile(n);
+    return { name: i.name, description: i.description, decisions: i.decisions.length, size: i.size, unique: i.unique, ...(file ? { file } : {}) };
   });
   if (o.json) {
     out(JSON.stringify(rows));
     return;
   }
-  const w = Math.max(4, ...rows.map((r) => r.name.length));
-  out(`${'name'.padEnd(w)}  ${'size'.padStart(12)}  ${'unique'.padStart(12)}  description`);
-  for (const r of rows) out(`${r.name.padEnd(w)}  ${String(fmtSize(r.size)).padStart(12)}  ${String(fmtSize(r.unique)).padStart(12)}  ${r.description}`);
+  const cells = rows.map((r) => ({ ...r, size: String(fmtSize(r.size)), unique: String(fmtSize(r.unique)) }));
+  const w = Math.max(4, ...cells.map((r) => r.name.length));
+  const ws = Math.max(4, ...cells.map((r) => r.size.length));
+  const wu = Math.max(6, ...cells.map((r) => r.unique.length));
+  out(`${'name'.padEnd(w)}  ${'size'.padStart(ws)}  ${'unique'.padStart(wu)}  description`);
+  for (const r of cells) out(`${r.name.padEnd(w)}  ${r.size.padStart(ws)}  ${r.unique.padStart(wu)}  ${r.file ? '(example space, JSON) ' : ''}${r.description}`);
 }
 
 export function spaceInfo(name: string, o: { json?: boolean }): void {
