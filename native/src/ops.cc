@@ -1,6 +1,8 @@
 // Tensor math: elementwise (unary, binary, in place), reductions, shape ops, linear algebra.
 #include "common.h"
 
+#include <torch/csrc/autograd/custom_function.h>
+
 namespace loom {
 
 namespace {
@@ -22,6 +24,29 @@ at::Tensor wrapped(const at::Scalar& s) {
 }
 
 // ---- unary --------------------------------------------------------------
+// GELU with a backward that hands libtorch's kernel a gradient laid out like the input: libtorch
+// 1.13's CPU gelu_backward returns wrong values when the two are laid out differently in some ways
+// (a contiguous input whose incoming gradient is a transposed or permuted view: errors of whole
+// units, or NaN). Its derivative stays libtorch's own, so a second derivative works as before.
+struct GeluExact : public torch::autograd::Function<GeluExact> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x) {
+    ctx->save_for_backward({x});
+    return at::gelu(x);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const at::Tensor x = ctx->get_saved_variables()[0];
+    at::Tensor g = grads[0];
+    if (g.strides() != x.strides()) g = at::empty_like(x).copy_(g);
+    return {at::gelu_backward(g, x)};
+  }
+};
+
+at::Tensor geluExact(const at::Tensor& a) {
+  // Without a gradient to compute, libtorch's own op (the custom function records a graph node).
+  if (!a.requires_grad() || !at::GradMode::is_enabled()) return at::gelu(a);
+  return GeluExact::apply(a);
+}
+
 #define UNARY_OPS(X)                                       \
   X(neg, at::neg(a)) X(abs, at::abs(a)) X(exp, at::exp(a)) \
   X(log, at::log(a)) X(log2, at::log2(a)) X(log10, at::log10(a)) \
@@ -30,7 +55,7 @@ at::Tensor wrapped(const at::Scalar& s) {
   X(asin, at::asin(a)) X(acos, at::acos(a)) X(atan, at::atan(a)) \
   X(sinh, at::sinh(a)) X(cosh, at::cosh(a)) X(tanh, at::tanh(a)) \
   X(sigmoid, at::sigmoid(a)) X(relu, at::relu(a)) X(relu6, at::hardtanh(a, 0, 6)) \
-  X(gelu, at::gelu(a)) X(gelu_tanh, at::gelu(a, "tanh")) X(silu, at::silu(a)) \
+  X(gelu, geluExact(a)) X(gelu_tanh, at::gelu(a, "tanh")) X(silu, at::silu(a)) \
   X(hardswish, at::hardswish(a)) X(hardsigmoid, at::hardsigmoid(a)) X(mish, at::mish(a)) \
   X(sign, at::sign(a)) X(floor, at::floor(a)) X(ceil, at::ceil(a)) X(round, at::round(a)) \
   X(trunc, at::trunc(a)) X(reciprocal, at::reciprocal(a)) X(square, at::square(a)) \
