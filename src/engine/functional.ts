@@ -106,9 +106,14 @@ export function interpolate(
   } else throw new Error('interpolate needs size or scaleFactor');
   return wrapId(N.interpolate(x._id, size, o.mode ?? 'nearest', !!o.alignCorners));
 }
-/** Pads the last dimensions: `pad` lists (left, right, top, bottom, ...) amounts. */
+/**
+ * Pads the last dimensions: `pad` lists (left, right, top, bottom, ...) amounts. Reflection and
+ * replication have no bfloat16 CPU kernels in libtorch 1.13: such inputs pad in float32 (see
+ * the activations below).
+ */
 export function pad(x: Tensor, amounts: number[], mode: 'constant' | 'reflect' | 'replicate' = 'constant', value = 0): Tensor {
-  return wrapId(N.pad(x._id, amounts, mode, value));
+  const padded = (t: Tensor) => wrapId(N.pad(t._id, amounts, mode, value));
+  return mode === 'constant' ? padded(x) : inFloat32(x, padded);
 }
 /** Rows of `weight` picked by integer `indices`. */
 export function embedding(indices: Tensor, weight: Tensor): Tensor {

@@ -1,5 +1,5 @@
 // Activations whose libtorch 1.13 CPU kernels are missing, wrong or slow for some inputs (F's
-// routing in `src/engine/functional.ts`, and GELU's backward in `native/src/ops.cc`). Every
+// routing in `src/engine/functional.ts`, and GELU's backward in `native/src/ops.cc`), and padding. Every
 // activation, in float32 and bfloat16, contiguous, channels-last, and with a gradient laid out
 // otherwise than its input, must give the values and gradients of a float64 computation, keep its
 // input's dtype and layout, and run (relu6, hardtanh and mish have no bfloat16 kernel there).
@@ -111,4 +111,23 @@ test('a conv-BN-ReLU6 / Hardswish / Mish network trains under bfloat16 autocast 
     y.float().square().mean().backward();
     for (const p of net.parameters()) assert.ok(p.grad && Number.isFinite(p.grad.abs().sum().item()) && p.grad.abs().sum().item() > 0);
   });
+});
+
+test('reflection and replication padding of bfloat16 tensors (no bfloat16 CPU kernels in libtorch 1.13): dtype kept, the values and gradients of float64', () => {
+  for (const mode of ['reflect', 'replicate'] as const) {
+    tidy(() => {
+      const x = randn([2, 3, 5, 5]).to({ dtype: 'bfloat16' });
+      const leaf = x.detach().requiresGrad_();
+      const y = F.pad(leaf, [1, 2, 2, 1], mode);
+      assert.equal(y.dtype, 'bfloat16');
+      assert.deepEqual(y.shape, [2, 3, 8, 8]);
+      const g = randn([2, 3, 8, 8]).to({ dtype: 'bfloat16' });
+      y.backward(g);
+      const ref = x.to({ dtype: 'float64' }).requiresGrad_();
+      const yr = F.pad(ref, [1, 2, 2, 1], mode);
+      yr.backward(g.to({ dtype: 'float64' }));
+      assert.ok(relErr(y, yr) === 0, `${mode}: padding copies values`);
+      assert.ok(relErr(leaf.grad as Tensor, ref.grad as Tensor) < 2.5e-2, `${mode}: gradients`);
+    });
+  }
 });
