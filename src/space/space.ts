@@ -95,7 +95,7 @@ export interface SearchSpace {
   uniqueCount(): number | undefined;
   /** Validates plain values and returns the architecture (throws {@link ArchitectureError}). */
   arch(values: Record<string, unknown>): Architecture;
-  /** An architecture from its JSON form (`{ space, values }`). */
+  /** An architecture from its JSON form (`{ space, values }`, or the values of every decision alone). */
   fromJSON(json: unknown): Architecture;
   /** Reads the space's own text form (e.g. an NB201 cell string). */
   parse(text: string): Architecture;
@@ -212,7 +212,11 @@ export abstract class DecisionSpace implements SearchSpace {
 
   fromJSON(json: unknown): Architecture {
     const j = json as Partial<ArchitectureJSON> | null;
-    if (!j || typeof j !== 'object' || typeof j.values !== 'object') throw new ArchitectureError(`${this.name}: expected an object { "space": ..., "values": { ... } }`);
+    // The values alone (every decision by name, as `result.json`'s best.arch.values) are accepted too.
+    if (j && typeof j === 'object' && !Array.isArray(j) && j.values === undefined && this.decisions.length > 0 && this.decisions.every((d) => d.name in j)) {
+      return this.arch(j as Record<string, unknown>);
+    }
+    if (!j || typeof j !== 'object' || typeof j.values !== 'object') throw new ArchitectureError(`${this.name}: expected an object { "space": ..., "values": { ... } }, or the values of all ${this.decisions.length} decisions by name`);
     if (j.space !== undefined && j.space !== this.name) throw new ArchitectureError(`${this.name}: the JSON is an architecture of space '${j.space}'`);
     return this.arch(j.values as Record<string, unknown>);
   }

@@ -73,6 +73,10 @@ test('architectures are immutable data with a canonical string and a stable hash
   assert.equal(a.key, stableStringify({ values: a.toJSON().values, space: 'toy' }));
   const round = s.fromJSON(JSON.parse(JSON.stringify(a)));
   assert.ok(round.equals(a));
+  // the values alone (every decision by name) read as the same architecture; fewer are refused
+  assert.ok(s.fromJSON(JSON.parse(JSON.stringify(a.values))).equals(a));
+  assert.throws(() => s.fromJSON({ op: 'conv' }), /expected an object \{ "space": \.\.\., "values": \{ \.\.\. \} \}, or the values of all 6 decisions by name/);
+  assert.throws(() => s.fromJSON([1, 2]), /expected an object/);
   assert.ok(a instanceof Architecture);
   assert.throws(() => s.arch({ ...a.values, op: 'dense' }), (e: unknown) => e instanceof ArchitectureError && /'op': "dense" is not one of "conv", "pool", "skip"/.test((e as Error).message));
   assert.throws(() => s.arch({ ...a.values, filters: 40 }), /in steps of 16/);
