@@ -32,6 +32,15 @@ function write(path: string, text: string): void {
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`);
 
 /** Writes report.md and its pictures into `out`. */
+/** Seconds as "42 s", "4 min 38 s" or "1 h 30 min". */
+function spoken(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
 export async function writeReport(out: string, study: Study, result: SearchResult): Promise<void> {
   const trials = study.store.trials(study.name);
   const t0 = Math.min(...trials.map((t) => t.createdAt));
@@ -97,7 +106,7 @@ export async function writeReport(out: string, study: Study, result: SearchResul
   const lines = [
     `# Loom search report: ${result.study}`,
     '',
-    `Space \`${study.space.name}\`; storage \`${result.storage}\`; ${result.trials.total} trials (${result.trials.complete} complete, ${result.trials.pruned} pruned, ${result.trials.failed} failed, ${result.trials.retried} retried); search ${(result.searchSeconds / 60).toFixed(1)} min, final training ${(result.finalSeconds / 60).toFixed(1)} min.`,
+    `Space \`${study.space.name}\`; storage \`${result.storage}\`; ${result.trials.total} trials (${result.trials.complete} complete, ${result.trials.pruned} pruned, ${result.trials.failed} failed, ${result.trials.retried} retried); search ${spoken(result.searchSeconds)}, final training ${spoken(result.finalSeconds)}.`,
     '',
     '## Best architecture',
     '',

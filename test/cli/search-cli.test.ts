@@ -101,6 +101,7 @@ test('loom search end to end: trials, resume with more trials, final model with 
   for (const f of ['arch.json', 'arch.txt', 'model.safetensors', 'recipe.json', 'data.json', 'report.md', 'trials.svg', 'progress.svg']) assert.ok(existsSync(join(out, f)), f);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'data.json'), 'utf8')).inputShape, [1, 28, 28]);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /test accuracy/);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /; search \d+ (s|min \d+ s), final training \d+ (s|min \d+ s)\./);
   const list = loom(['study', 'list', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']);
   assert.equal(list.code, 0, list.stderr);
   assert.deepEqual(
