@@ -315,7 +315,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
         }
         const augment = tabular ? false : o.finalAugment === 'auto' ? autoAugment(planned, bestOut.params) : (o.finalAugment ?? finalRecipe.augment ?? false);
         finalRecipe = { ...finalRecipe, augment };
-        log(`final: retraining trial ${best.number}'s architecture for ${length} on the ${dataOptions.trainLimit !== undefined ? `first ${dataOptions.trainLimit} examples of the` : 'whole'} training split (${augment ? 'augmented' : 'not augmented'}${about})`);
+        if (o.signal?.aborted) log(`final: not trained (the search was stopped); the same command resumes the search and then trains trial ${best.number}'s architecture or a better one`);
+        else log(`final: retraining trial ${best.number}'s architecture for ${length} on the ${dataOptions.trainLimit !== undefined ? `first ${dataOptions.trainLimit} examples of the` : 'whole'} training split (${augment ? 'augmented' : 'not augmented'}${about})`);
       }
       if (finalRecipe && !o.signal?.aborted) {
         const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log, signal: o.signal });
