@@ -194,7 +194,7 @@ function buildProgram(): Command {
     .option('--trial-budget <duration>', 'train each trial for this time instead of for --epochs epochs (e.g. 15s; its learning-rate schedule runs over the time), so trials are compared at equal cost; given with --epochs, the most time a trial of those epochs gets (its schedule ends with whichever ends first); with sh, hyperband or bohb, the time of maxFidelity (a rung at fidelity f trains for f/maxFidelity of it)', durationArg)
     .option('--final-epochs <n>', 'epochs of the final retraining of the best (0: none; default: trained for --final-budget instead, or 10 epochs without a budget (tabular data: 100))', intArg(0))
     .option('--final-label-smoothing <x>', 'label smoothing of the final retraining', unitIntervalArg, 0.1)
-    .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 25 epochs or more and the network has 100k parameters or more; they slow shorter trainings and smaller networks)').choices(['auto', 'on', 'off']).default('auto'))
+    .addOption(new Option('--final-augment <when>', 'augment the final retraining (shifts, flips): on, off, or auto (when it gets 20 epochs or more and the network has 100k parameters or more; they slow shorter trainings and smaller networks)').choices(['auto', 'on', 'off']).default('auto'))
     .option('--final-budget <duration>', 'train the final model for this time (e.g. 8m; its learning-rate schedule runs over the time) (default with --budget: half of it)', durationArg)
     .option('--inherit', 'weight inheritance: a mutated child starts from its parent\'s trained weights where they fit (evolution)')
     .option('-b, --batch-size <n>', 'mini-batch size', intArg(1), 128)

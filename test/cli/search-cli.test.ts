@@ -148,7 +148,7 @@ test('loom search --inherit: evolution children start from their parents\' weigh
   const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
   assert.equal(recipe.seconds, 15);
   assert.equal(recipe.labelSmoothing, 0.1, 'the final retraining smooths its labels by default');
-  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (25) or more are planned for a network
+  // --final-augment auto: augmented when AUTO_AUGMENT_EPOCHS (20) or more are planned for a network
   // of AUTO_AUGMENT_MIN_PARAMS or more; this 4-channel NB201 cell is far smaller, so never.
   assert.ok(res.best.params < AUTO_AUGMENT_MIN_PARAMS, `${res.best.params} params`);
   assert.equal(recipe.augment, false);

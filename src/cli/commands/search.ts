@@ -33,7 +33,7 @@ export interface SearchCliOptions {
   trialBudget?: number;
   finalEpochs?: number;
   finalBudget?: number;
-  /** Augment the final retraining: on, off, or auto (default: when it plans `AUTO_AUGMENT_EPOCHS`, 25, or more for a network of 100k parameters or more). */
+  /** Augment the final retraining: on, off, or auto (default: when it plans `AUTO_AUGMENT_EPOCHS`, 20, or more for a network of 100k parameters or more). */
   finalAugment?: 'auto' | 'on' | 'off';
   /** Label smoothing of the final retraining (default 0.1). */
   finalLabelSmoothing?: number;
