@@ -25,10 +25,13 @@ export function space(name: string): SearchSpace {
 }
 
 export function spaceList(o: { json?: boolean }): void {
-  const packaged = PACKAGED_SPACES.filter((n) => packagedSpaceFile(n) !== null);
-  const rows = [...spaceNames(), ...packaged].map((n) => {
+  // Built-in spaces, then the packaged example spaces whose files are there (looked up once each).
+  const entries: [string, string | null][] = [
+    ...spaceNames().map((n): [string, null] => [n, null]),
+    ...PACKAGED_SPACES.map((n): [string, string | null] => [n, packagedSpaceFile(n)]).filter(([, file]) => file !== null),
+  ];
+  const rows = entries.map(([n, file]) => {
     const i = getSpace(n).describe();
-    const file = packagedSpaceFile(n);
     return { name: i.name, description: i.description, decisions: i.decisions.length, size: i.size, unique: i.unique, ...(file ? { file } : {}) };
   });
   if (o.json) {
