@@ -1,6 +1,6 @@
 /**
  * `npm run bench:demo-proxies`: how cheap trial proxies score networks of the demo space whose
- * final results (540 s of training, the README's Results) are known, so their order can be
+ * final results (540 s of training, docs/results.md) are known, so their order can be
  * compared with the final's. Each network (`--archs`, JSON files of architectures; default: the
  * baseline CNN, the demo's pick, the best member found at 540 s and an earlier pick) is trained
  * on Fashion-MNIST with 5000 training images held out for validation (5% warm-up, as the demo's trials): one epoch on a seeded

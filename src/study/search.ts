@@ -519,8 +519,8 @@ function trialSpec(o: SearchOptions, t: TrialRecord, threads: number, study: Stu
 /**
  * Fewest planned epochs for which `finalAugment: 'auto'` augments the final retraining (of a
  * network of at least {@link AUTO_AUGMENT_MIN_PARAMS} parameters). Shifts and flips slow short
- * trainings down and keep long ones from overfitting. Measured on Fashion-MNIST here (the README's
- * Results): the baseline CNN with 5 epochs reached 92.61% without them and 91.35% with them, with
+ * trainings down and keep long ones from overfitting. Measured on Fashion-MNIST here (the results log,
+ * docs/results.md): the baseline CNN with 5 epochs reached 92.61% without them and 91.35% with them, with
  * 540 s on the older 2-core machine (9 epochs) 93.24% without and 92.69% with; on the newer one,
  * bfloat16, 270 s (17-20 epochs; seeds 0, 1) 93.42% and 93.07% without, 93.17% and 93.55% with (a
  * wash), 540 s (seed 2) 93.09% in 32 epochs without and 93.95% with; the baseline with a residual

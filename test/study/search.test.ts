@@ -114,7 +114,7 @@ test('trials trained for a time: the median pruner stops a trial only before its
   }
 });
 
-test("finalAugment 'auto' augments long retrainings of networks big enough for it, as measured (the README's Results)", () => {
+test("finalAugment 'auto' augments long retrainings of networks big enough for it, as measured (docs/results.md)", () => {
   assert.equal(AUTO_AUGMENT_EPOCHS, 20);
   assert.equal(AUTO_AUGMENT_MIN_PARAMS, 100_000);
   // [planned epochs, params, augmented]: the baseline CNN at 9, 17-18 and 27-30 epochs, the residual block in stage 2 at 22, the demo's 12k pick at 27, the 60-minute pick at 39.

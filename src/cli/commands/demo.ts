@@ -9,7 +9,7 @@
  * on the whole split for `--final-budget` and tested. Trials count images, not seconds: the final's
  * minutes are many epochs (25 to 60 on a recent 2-core machine), where what a network can learn
  * decides, and a trial of a few seconds ranks the opposite way (small global-pooling networks
- * learn fastest at first and end a point lower; the README's Results). The demo does not inherit
+ * learn fastest at first and end a point lower; docs/results.md). The demo does not inherit
  * weights: a child would look better by its ancestors' training, which the final retraining does
  * not get. With `--baseline`, the space's member that is the fixed baseline CNN (`loom baseline`)
  * is then trained with the same final recipe and time (`loom search --compare`), so the result
@@ -79,7 +79,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     // The climb starts from the baseline CNN, so the search improves on a known network one change
     // at a time; its neighbours (18) are tried in a seeded random order, and the best that beats it
     // becomes the next start. Random members of the space, half the trials of the demo's earlier
-    // evolution, never scored as high as the baseline there (the README's Results).
+    // evolution, never scored as high as the baseline there (docs/results.md).
     option: [`initial=${baseline}`],
     budget: o.budget,
     finalBudget: o.finalBudget,
@@ -89,7 +89,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     epochs: DEMO_TRIAL_EPOCHS,
     trialBudget: DEMO_TRIAL_MAX_SECONDS,
     // Trials train as the final does (shifts and flips, label smoothing 0.1), only shorter: so
-    // trained, networks with more to learn lead from the first epoch (the README's Results).
+    // trained, networks with more to learn lead from the first epoch (docs/results.md).
     augment: true,
     labelSmoothing: 0.1,
     pruning: false,
