@@ -12,7 +12,7 @@ export class UsageError extends Error {
   }
 }
 
-const BAD_INPUT_CODES = new Set(['LOOM_DATASET_NOT_FOUND', 'LOOM_BAD_DATA', 'LOOM_BAD_ARCH', 'LOOM_BAD_STRATEGY', 'LOOM_STUDY_MISMATCH', 'LOOM_BAD_STORE', 'LOOM_NO_STUDY']);
+const BAD_INPUT_CODES = new Set(['LOOM_DATASET_NOT_FOUND', 'LOOM_BAD_DATA', 'LOOM_BAD_ARCH', 'LOOM_BAD_STRATEGY', 'LOOM_STUDY_MISMATCH', 'LOOM_BAD_STORE', 'LOOM_NO_STUDY', 'LOOM_BAD_MODEL']);
 
 /** Exit code for an error: 2 for bad input (usage errors, missing or malformed data, malformed architectures, unknown spaces), 1 otherwise. */
 export function exitCodeOf(e: unknown): number {

@@ -37,7 +37,7 @@ export type DatasetFormat = 'idx' | 'cifar-10' | 'cifar-100' | 'csv';
 export interface DatasetOptions {
   /** Folder of a named data set (`fashion-mnist` defaults to `$LOOM_FASHION_MNIST` or Debian's; `mnist` to `$LOOM_MNIST`; `cifar-10`/`cifar-100` to `$LOOM_CIFAR10`/`$LOOM_CIFAR100`). Ignored for paths. */
   dir?: string;
-  /** Training examples held out for validation (give this or `valFraction`; neither: no validation part). */
+  /** Training examples held out for validation (give this or `valFraction`; neither, or 0: no validation part). */
   valSize?: number;
   /** Fraction of the training examples held out for validation, in (0, 1). */
   valFraction?: number;
@@ -562,8 +562,8 @@ function splitCsvLine(line: string, delim: string, where: string): string[] {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
-  const path = src.path;
+/** A CSV (or TSV) file's lines, the index of its header line and the header's fields. */
+function readCsvLines(path: string): { lines: string[]; h: number; header: string[]; delim: string } {
   let bytes = readBytes(path);
   if (isGzip(bytes)) {
     try {
@@ -582,6 +582,52 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   if (header.every((c) => NUMBER.test(c))) {
     throw new DataError(`${path}: line ${h + 1} is all numbers; the first line must be a header naming the columns (features and 'label')`);
   }
+  return { lines, h, header, delim };
+}
+
+/** A feature's value in a CSV row, checked: a number within float32's range. */
+function csvNumber(v: string, where: string, column: string): number {
+  if (!NUMBER.test(v)) throw new DataError(`${where}, column '${column}': ${v === '' ? 'empty value' : `'${v}' is not a number`}; every feature must be numeric`);
+  const x = Number(v);
+  if (!Number.isFinite(Math.fround(x))) throw new DataError(`${where}, column '${column}': '${v}' is beyond the float32 range`);
+  return x;
+}
+
+/**
+ * The rows of a CSV file as inputs for a model trained on a table: the columns named `features`
+ * (all must be there; others, such as an id, are left out), in that order, `[n * features.length]`;
+ * and the label column's text per row where the file has one (`labelColumn`, default `label`
+ * matched ignoring case), else null. For `loom predict` on new rows.
+ * @throws DataError when a feature column is missing or a value is not a number.
+ */
+export function readCsvFeatures(path: string, features: readonly string[], labelColumn?: string): { x: Float32Array; n: number; labels: string[] | null } {
+  const { lines, h, header, delim } = readCsvLines(path);
+  const cols = features.map((f) => header.indexOf(f));
+  const missing = features.filter((_, i) => cols[i] < 0);
+  if (missing.length) {
+    throw new DataError(`${path}: no column${missing.length > 1 ? 's' : ''} ${missing.slice(0, 8).map((c) => `'${c}'`).join(', ')}${missing.length > 8 ? ', ...' : ''} in the header; the model reads ${features.length} feature column(s): ${features.slice(0, 8).join(', ')}${features.length > 8 ? ', ...' : ''}`);
+  }
+  let li = header.indexOf(labelColumn ?? 'label');
+  if (li < 0 && labelColumn === undefined) li = header.findIndex((c) => c.toLowerCase() === 'label');
+  if (li < 0 && labelColumn !== undefined) throw new DataError(`${path}: no label column '${labelColumn}' in the header`);
+  const x: number[] = [];
+  const labels: string[] = [];
+  for (let ln = h + 1; ln < lines.length; ln++) {
+    if (lines[ln].trim() === '') continue;
+    const where = `${path}: line ${ln + 1}`;
+    const fields = splitCsvLine(lines[ln], delim, where);
+    if (fields.length !== header.length) throw new DataError(`${where} has ${fields.length} field(s), the header has ${header.length}`);
+    for (let k = 0; k < cols.length; k++) x.push(csvNumber(fields[cols[k]].trim(), where, features[k]));
+    if (li >= 0) labels.push(fields[li].trim());
+  }
+  const n = x.length / Math.max(1, features.length);
+  if (n === 0) throw new DataError(`${path}: a header but no data rows`);
+  return { x: Float32Array.from(x), n, labels: li >= 0 ? labels : null };
+}
+
+function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
+  const path = src.path;
+  const { lines, h, header, delim } = readCsvLines(path);
   const wanted = opts.labelColumn ?? 'label';
   let li = header.indexOf(wanted);
   if (li < 0 && opts.labelColumn === undefined) li = header.findIndex((c) => c.toLowerCase() === 'label');
@@ -612,12 +658,7 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
         labels.push(v);
         continue;
       }
-      if (!NUMBER.test(v)) {
-        throw new DataError(`${where}, column '${header[c]}': ${v === '' ? 'empty value' : `'${v}' is not a number`}; every feature must be numeric`);
-      }
-      const x = Number(v);
-      if (!Number.isFinite(Math.fround(x))) throw new DataError(`${where}, column '${header[c]}': '${v}' is beyond the float32 range`);
-      values[filled++] = x;
+      values[filled++] = csvNumber(v, where, header[c]);
     }
   }
   const n = labels.length;
@@ -781,7 +822,8 @@ function readParts(spec: string, opts: DatasetOptions): { raw: RawDataset; src: 
   const size = raw.inputShape.reduce((a, b) => a * b, 1);
   const train = head(raw.train, opts.trainLimit, size);
   const test = head(raw.test, opts.testLimit, size);
-  if (opts.valSize === undefined && opts.valFraction === undefined) return { raw, src, train, test };
+  // valSize 0 holds nothing out, as no valSize does.
+  if (!opts.valSize && opts.valFraction === undefined) return { raw, src, train, test };
   let parts: { trainIdx: Uint32Array; valIdx: Uint32Array };
   try {
     parts = splitIndices(train.n, { valSize: opts.valSize, valFraction: opts.valFraction, seed: opts.seed ?? 0 });

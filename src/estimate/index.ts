@@ -9,3 +9,4 @@ export * from './curve.js';
 export * from './pruner.js';
 export * from './trial.js';
 export * from './inherit.js';
+export * from './model.js';

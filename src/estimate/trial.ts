@@ -29,6 +29,7 @@ import { getSpace } from '../space/registry.js';
 import type { NetworkOptions } from '../space/space.js';
 import { Rng } from '../util/rng.js';
 import { ARCH_METADATA_KEY, type InheritOptions, type InheritReport, inheritWeights } from './inherit.js';
+import { NETWORK_METADATA_KEY } from './model.js';
 import { DivergenceError, type EpochResult, type LabelledSet, type TrainRecipe, trainClassifier } from './train.js';
 
 /** The training recipe of a trial: {@link TrainRecipe} without what the trial sets itself. */
@@ -329,7 +330,7 @@ export async function trainArchitecture(spec: TrialSpec, data: TrialData, hooks:
     if (spec.saveTo) {
       net.save(spec.saveTo, {
         [ARCH_METADATA_KEY]: JSON.stringify(spec.arch),
-        'loom.network': JSON.stringify(network),
+        [NETWORK_METADATA_KEY]: JSON.stringify(network),
         'loom.epochs': String(base.curve.length),
       });
     }

@@ -118,7 +118,7 @@ export async function writeReport(out: string, study: Study, result: SearchResul
           b.text,
           '```',
           '',
-          b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`; the inputs it expects (shape, classes, features, normalisation): `data.json`.' : 'No final weights (no final training, or it failed).',
+          b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`; the inputs it expects (shape, classes, features, normalisation): `data.json`; a user-defined space: `space.json`. Use it with `loom predict FOLDER INPUTS` or `loadModel(FOLDER)`.' : 'No final weights (no final training, or it failed).',
           '',
           drawn ? '![the best architecture](arch.svg)' : '',
           ...(result.compare

@@ -11,6 +11,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DatasetOptions, checkDataset, resolveDataset } from '../data/datasets.js';
+import { spaceCopy } from '../estimate/model.js';
 import { CurvePruner, MedianPruner, type Pruner, metricCurve } from '../estimate/pruner.js';
 import type { TrainRecipe } from '../estimate/train.js';
 import { type Fidelity, MAX_FINAL_EPOCHS, type TrialRecipe, type TrialResult, type TrialSpec } from '../estimate/trial.js';
@@ -299,6 +300,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       };
       atomicWrite(join(out, 'arch.json'), `${JSON.stringify(arch.toJSON(), null, 2)}\n`);
       atomicWrite(join(out, 'arch.txt'), `${text}\n`);
+      const copy = spaceCopy(space);
+      if (copy) atomicWrite(join(out, 'space.json'), copy);
       let finalRecipe = o.finalRecipe;
       if (finalRecipe) {
         // Epochs planned: as given, or (trained for a time) as the best trial's timing predicts.

@@ -10,11 +10,10 @@
  * @module
  */
 import { loadDataset, modelData } from '../data/datasets.js';
-import { buildNetwork } from '../space/networks/index.js';
-import { dispose, loadSafetensors, setNumThreads } from '../engine/index.js';
+import { dispose, setNumThreads } from '../engine/index.js';
+import { loadModel } from '../estimate/model.js';
 import { evaluateClassifierAsync } from '../estimate/train.js';
-import { type TrialSpec, monitorSlice, networkInput, trainArchitecture } from '../estimate/trial.js';
-import { getSpace } from '../space/registry.js';
+import { type TrialSpec, monitorSlice, trainArchitecture } from '../estimate/trial.js';
 import type { WorkerInit } from './pool.js';
 
 const send = (m: unknown): void => {
@@ -54,16 +53,13 @@ async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnTyp
     let test: { accuracy: number; loss: number; correct: number; total: number } | undefined;
     if (final && result.status === 'ok' && data.test && spec.saveTo) {
       // Evaluate the saved weights on the test set: what the user gets is what is measured.
-      const net = buildNetwork(getSpace(spec.space ?? spec.arch.space).fromJSON(spec.arch), {
-        ...result.network,
-        input: networkInput(data.inputShape),
-        classes: data.numClasses,
-      });
-      const weights = loadSafetensors(spec.saveTo);
-      net.loadStateDict(weights);
-      dispose([...weights.values()]);
-      test = await evaluateClassifierAsync(net, data.test as NonNullable<typeof data.test>);
-      net.dispose();
+      // Loaded as a user loads it (loadModel), with the space this worker has.
+      const model = loadModel(spec.saveTo, { space: spec.space ?? spec.arch.space });
+      try {
+        test = await evaluateClassifierAsync(model.net, data.test as NonNullable<typeof data.test>);
+      } finally {
+        model.dispose();
+      }
     }
     if (monitor) dispose([monitor.images, monitor.labels]);
     send({ type: 'done', job, result, test, ...(final ? { data: modelData(data) } : {}) });

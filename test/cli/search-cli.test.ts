@@ -124,6 +124,8 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   assert.equal(res.best.space, 'fmnist-cnn');
   assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
   assert.ok(existsSync(join(out, 'model.safetensors')));
+  // The space travels with the model, so it loads wherever the folder goes.
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'space.json'), 'utf8')), { ...JSON.parse(readFileSync(spec, 'utf8')), name: 'fmnist-cnn' });
 });
 
 test('loom search --inherit: evolution children start from their parents\' weights; --final-budget trains the final model for a time', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {

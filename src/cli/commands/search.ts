@@ -247,6 +247,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
       b ? `  ${b.text}` : '',
       ...(r.compare ? [`compared: ${r.compare.test_acc === null ? 'its training failed' : `test ${(100 * r.compare.test_acc).toFixed(2)}%`}, ${r.compare.params.toLocaleString('en-US')} params, trained like the best (${r.compare.epochs} epoch${r.compare.epochs === 1 ? '' : 's'}, ${r.compare.seconds.toFixed(0)} s)`, `  ${r.compare.text}`] : []),
       `results in ${out} (result.json, report.md${b?.weights ? ', model.safetensors' : ''})`,
+      ...(b?.weights ? [`classify new inputs with it: loom predict ${out} FILE (an IDX file of images, or a CSV file of rows)`] : []),
       '',
     ].join('\n'),
   );
@@ -342,11 +343,12 @@ export async function train(
   const { loadDataset, modelData } = await import('../../data/datasets.js');
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const labels = o.labelColumn ? { labelColumn: o.labelColumn } : {};
-  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment, network, seed: o.seed, dataOptions: labels });
-  const { MAX_FINAL_EPOCHS, monitorSlice, networkInput, trainArchitecture } = await import('../../estimate/trial.js');
+  // Checked with the validation part it will hold out (none with --val-size 0).
+  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment, network, seed: o.seed, dataOptions: { ...labels, ...(o.valSize !== undefined ? { valSize: o.valSize } : {}) } });
+  const { MAX_FINAL_EPOCHS, monitorSlice, trainArchitecture } = await import('../../estimate/trial.js');
   const { evaluateClassifier } = await import('../../estimate/train.js');
-  const { buildNetwork } = await import('../../space/networks/index.js');
-  const { loadSafetensors, setNumThreads, tidy, dispose } = await import('../../engine/index.js');
+  const { loadModel, spaceCopy } = await import('../../estimate/model.js');
+  const { setNumThreads, tidy, dispose } = await import('../../engine/index.js');
   if (o.threads) setNumThreads(o.threads);
   // --val-size 0 trains on the whole split, as a search's final model does.
   const whole = o.valSize === 0;
@@ -379,12 +381,10 @@ export async function train(
   );
   if (monitor) dispose([monitor.images, monitor.labels]);
   if (r.status !== 'ok') throw new Error(`training ${r.status}: ${r.reason ?? ''}`);
-  const net = buildNetwork(arch, { ...r.network, input: networkInput(data.inputShape), classes: data.numClasses });
-  const w = loadSafetensors(saveTo);
-  net.loadStateDict(w);
-  dispose([...w.values()]);
-  const test = tidy(() => evaluateClassifier(net, data.test as NonNullable<typeof data.test>));
-  net.dispose();
+  // The saved weights, loaded as a user loads them (`loadModel`), are what is tested.
+  const model = loadModel(saveTo, { space });
+  const test = tidy(() => evaluateClassifier(model.net, data.test as NonNullable<typeof data.test>));
+  model.dispose();
   const valAcc = whole ? null : r.valAcc;
   const result = { space: space.name, arch: space.format(arch), params: r.params, flops: r.flops, epochs: r.epochs, train_examples: r.trainExamples, val_acc: valAcc, test_acc: test.accuracy, seconds: r.seconds, recipe, seed: o.seed, weights: out ? saveTo : null };
   if (!out) (await import('node:fs')).rmSync(saveTo, { force: true });
@@ -392,6 +392,8 @@ export async function train(
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(join(out, 'data.json'), `${JSON.stringify(modelData(data), null, 2)}\n`);
+    const copy = spaceCopy(space);
+    if (copy) writeFileSync(join(out, 'space.json'), copy);
   }
   process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct}/${test.total}); ${valAcc === null ? 'trained on the whole split' : `val ${(100 * valAcc).toFixed(2)}%`}; ${r.params.toLocaleString('en-US')} params\n`);
 }

@@ -1,0 +1,170 @@
+/**
+ * `loom predict`: a saved model (here `loom train --out`'s) classifies new inputs as its own test
+ * measured it; a user-defined space travels with the model as space.json; bad input is one line.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { encodeIdx } from '../../src/data/idx.js';
+import { saveSafetensors, zeros } from '../../src/engine/index.js';
+import { Rng } from '../../src/util/rng.js';
+import { assertUsageError, loom } from './loom.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loom-predict-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Three classes of 12x12 byte images: a bright 4x4 square at the left, middle or right, on noise. */
+function squares(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
+  const rng = new Rng(seed);
+  const images = new Uint8Array(n * 144);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = i % 3;
+    labels[i] = k;
+    for (let p = 0; p < 144; p++) images[i * 144 + p] = Math.floor(rng.next() * 60);
+    const top = 2 + Math.floor(rng.next() * 6);
+    for (let y = top; y < top + 4; y++) for (let x = 4 * k; x < 4 * k + 4; x++) images[i * 144 + y * 12 + x] = 200 + Math.floor(rng.next() * 55);
+  }
+  return { images, labels };
+}
+
+const data = join(dir, 'squares');
+const spaceFile = join(dir, 'tiny.json');
+const model = join(dir, 'model');
+mkdirSync(data);
+for (const [split, n, seed] of [['train', 600, 1], ['t10k', 150, 2]] as const) {
+  const s = squares(n, seed);
+  writeFileSync(join(data, `${split}-images-idx3-ubyte`), encodeIdx([n, 12, 12], s.images));
+  writeFileSync(join(data, `${split}-labels-idx1-ubyte`), encodeIdx([n], s.labels));
+}
+writeFileSync(
+    spaceFile,
+    JSON.stringify({
+      name: 'tiny-predict-space',
+      input: [1, 12, 12],
+      classes: 3,
+      nodes: [
+        { name: 'c', op: 'conv_bn_act', attrs: { out: { valueChoice: 'w', values: [4, 8] }, k: 3 } },
+        { name: 'pool', op: 'max_pool', attrs: { k: 2 } },
+        { name: 'flat', op: 'flatten' },
+      ],
+    }),
+  );
+const images = join(data, 't10k-images-idx3-ubyte');
+const labels = join(data, 't10k-labels-idx1-ubyte');
+
+test('loom predict: the saved model of loom train --out classifies the test images as its own test did, its user space travelling as space.json', { timeout: 300_000 }, () => {
+  const t = loom(['train', spaceFile, '{"space":"tiny-predict-space","values":{"w":8}}', '--dataset', data, '--epochs', '4', '--val-size', '60', '--threads', '1', '--out', model, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  const trained = JSON.parse(t.stdout);
+  assert.ok(trained.test_acc > 0.6, `the squares are learnable: test accuracy ${trained.test_acc}`);
+  assert.ok(existsSync(join(model, 'space.json')), 'a user-defined space is kept beside the model');
+  // The space's own file moves away: the model still loads, from its space.json.
+  renameSync(spaceFile, `${spaceFile}.moved`);
+  try {
+    const r = loom(['predict', model, images, '--labels', labels, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const p = JSON.parse(r.stdout);
+    assert.equal(p.count, 150);
+    assert.equal(p.predictions.length, 150);
+    assert.equal(p.accuracy, trained.test_acc, 'what the training measured on the test set is what the saved model predicts');
+    assert.equal(p.correct, Math.round(trained.test_acc * 150));
+    for (const q of p.predictions) {
+      assert.ok(q.class >= 0 && q.class < 3 && q.label === String(q.class), JSON.stringify(q));
+      assert.ok(q.probability >= 1 / 3 && q.probability <= 1, `${q.probability}`);
+    }
+    assert.equal(p.predictions.filter((q: { class: number; truth: number }) => q.class === q.truth).length, p.correct);
+    // Text: one line per input (here the first 3), the accuracy on stderr; the weights file alone does too.
+    const text = loom(['predict', join(model, 'model.safetensors'), images, '--labels', labels, '--limit', '3']);
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.trim().split('\n');
+    assert.equal(lines.length, 3);
+    for (const [i, l] of lines.entries()) assert.match(l, new RegExp(`^${i}\\t[012]\\t[01]\\.\\d{4}\\t(right|wrong \\([012]\\))$`));
+    assert.match(text.stderr, new RegExp(`^accuracy ${(100 * trained.test_acc).toFixed(2)}% \\(${p.correct}/150\\)\\n$`));
+    // Without labels: predictions only, the same ones.
+    const plain = JSON.parse(loom(['predict', model, images, '--json']).stdout);
+    assert.equal(plain.accuracy, undefined);
+    assert.deepEqual(
+      plain.predictions.map((q: { class: number }) => q.class),
+      p.predictions.map((q: { class: number }) => q.class),
+    );
+  } finally {
+    renameSync(`${spaceFile}.moved`, spaceFile);
+  }
+});
+
+test('loom predict: bad input is one line and exit code 2', { timeout: 120_000 }, () => {
+  assert.ok(existsSync(join(model, 'model.safetensors')), 'needs the model of the test above');
+  assertUsageError(loom(['predict', join(dir, 'nowhere'), images]), /nowhere: no such file/);
+  assertUsageError(loom(['predict', data, images]), /squares: no model\.safetensors in this folder; give the output folder of a search/);
+  // A safetensors file that Loom did not write.
+  const foreign = join(dir, 'foreign.safetensors');
+  saveSafetensors(foreign, { w: zeros([2, 2]) });
+  assertUsageError(loom(['predict', foreign, images]), /foreign\.safetensors: a safetensors file, but not a Loom model: no architecture in its metadata/);
+  // Not images, images of another size, labels that do not fit.
+  assertUsageError(loom(['predict', model, labels]), /t10k-labels-idx1-ubyte: IDX data of shape \[150\], not images; the model takes \[1, 12, 12\]/);
+  const big = join(dir, 'big-images');
+  writeFileSync(big, encodeIdx([2, 28, 28], new Uint8Array(2 * 784)));
+  assertUsageError(loom(['predict', model, big]), /big-images: images of shape \[28, 28\]; the model takes \[1, 12, 12\] \(or \[12, 12\]\)/);
+  assertUsageError(loom(['predict', model, images, '--labels', join(data, 'train-labels-idx1-ubyte')]), /train-labels-idx1-ubyte: 600 labels for 150 images/);
+  const outOfRange = join(dir, 'labels-9');
+  writeFileSync(outOfRange, encodeIdx([150], new Uint8Array(150).fill(9)));
+  assertUsageError(loom(['predict', model, images, '--labels', outOfRange]), /label 9 at index 0 is outside the model's 3 classes \(0-2\)/);
+  const csv = join(dir, 'rows.csv');
+  writeFileSync(csv, 'a,b\n1,2\n');
+  assertUsageError(loom(['predict', model, csv]), /rows\.csv: a CSV file, but the model classifies images \[1, 12, 12\]; give an IDX file of images/);
+  // data.json gone: the inputs' shape and normalisation are unknown.
+  const bare = join(dir, 'bare');
+  mkdirSync(bare);
+  copyFileSync(join(model, 'model.safetensors'), join(bare, 'model.safetensors'));
+  copyFileSync(join(model, 'space.json'), join(bare, 'space.json'));
+  assertUsageError(loom(['predict', bare, images]), /bare: no data\.json beside the weights/);
+  // Neither space.json nor a space of that name known: say what to do.
+  rmSync(join(bare, 'space.json'));
+  writeFileSync(join(bare, 'data.json'), readFileSync(join(model, 'data.json')));
+  assertUsageError(loom(['predict', bare, images]), /the model's space 'tiny-predict-space' is neither a built-in or packaged space nor defined by a space\.json beside the weights/);
+});
+
+test('loom predict on a table: the CSV columns are matched by name, extra columns left out, the label column scored', { timeout: 300_000 }, () => {
+  const rng = new Rng(3);
+  const rows: string[] = ['x,y,kind'];
+  for (let i = 0; i < 300; i++) {
+    const x = rng.next() * 2 - 1;
+    const y = rng.next() * 2 - 1;
+    rows.push(`${x.toFixed(4)},${y.toFixed(4)},${x + y > 0 ? 'up' : 'down'}`);
+  }
+  const table = join(dir, 'halves.csv');
+  writeFileSync(table, `${rows.join('\n')}\n`);
+  const out = join(dir, 'table-model');
+  const t = loom(['train', 'mlp', '16:relu:none:0', '--dataset', table, '--label-column', 'kind', '--epochs', '30', '--threads', '1', '--out', out, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.ok(!existsSync(join(out, 'space.json')), 'a built-in space needs no copy');
+  const r = loom(['predict', out, table, '--label-column', 'kind', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  assert.equal(p.count, 300);
+  assert.ok(p.accuracy > 0.85, `accuracy over every row ${p.accuracy}`);
+  assert.ok(p.predictions.every((q: { label: string }) => q.label === 'up' || q.label === 'down'));
+  // The same rows with the columns in another order, an id column and no labels: the same predictions.
+  const shuffled = join(dir, 'shuffled.csv');
+  writeFileSync(shuffled, `${['id,y,x', ...rows.slice(1).map((l, i) => {
+    const [x, y] = l.split(',');
+    return `${i},${y},${x}`;
+  })].join('\n')}\n`);
+  const s = JSON.parse(loom(['predict', out, shuffled, '--json']).stdout);
+  assert.equal(s.accuracy, undefined);
+  assert.deepEqual(
+    s.predictions.map((q: { label: string }) => q.label),
+    p.predictions.map((q: { label: string }) => q.label),
+  );
+  // A missing feature column, and images for a table's model.
+  const partial = join(dir, 'partial.csv');
+  writeFileSync(partial, 'x,kind\n0.5,up\n');
+  assertUsageError(loom(['predict', out, partial]), /partial\.csv: no column 'y' in the header; the model reads 2 feature column\(s\): x, y/);
+  assertUsageError(loom(['predict', out, images]), /the model classifies rows of a table \(2 features\); give a CSV file with its feature columns/);
+  const unknown = join(dir, 'unknown.csv');
+  writeFileSync(unknown, 'x,y,kind\n0.5,0.5,sideways\n');
+  assertUsageError(loom(['predict', out, unknown, '--label-column', 'kind']), /row 1's label 'sideways' is not one of the model's classes \(down, up\)/);
+});
