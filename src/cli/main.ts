@@ -298,7 +298,7 @@ function buildProgram(): Command {
 
   program
     .command('predict <model> <inputs>')
-    .description("classify new inputs with a saved model (a search's or loom train's --out folder, or its model.safetensors): an IDX file of images in bytes, or a CSV file with the model's feature columns; with labels, also the accuracy")
+    .description("classify new inputs with a saved model (a search's or loom train's --out folder, or its model.safetensors): an IDX file of images in bytes, a data set's test split (fashion-mnist, a folder of IDX or CIFAR files), or a CSV file with the model's feature columns; with labels, also the accuracy")
     .option('--labels <file>', 'an IDX file of the images\' class indices: report the accuracy')
     .option('--label-column <name>', "a CSV file's label column, to report the accuracy (default: label, when there is one)")
     .option('-n, --limit <n>', 'print only the first N predictions (the accuracy counts all)', intArg(0))

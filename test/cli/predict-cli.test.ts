@@ -83,6 +83,10 @@ test('loom predict: the saved model of loom train --out classifies the test imag
     assert.equal(lines.length, 3);
     for (const [i, l] of lines.entries()) assert.match(l, new RegExp(`^${i}\\t[012]\\t[01]\\.\\d{4}\\t(right|wrong \\([012]\\))$`));
     assert.match(text.stderr, new RegExp(`^accuracy ${(100 * trained.test_acc).toFixed(2)}% \\(${p.correct}/150\\)\\n$`));
+    // A data set's folder: its test split, labelled by itself.
+    const whole = JSON.parse(loom(['predict', model, data, '--json']).stdout);
+    assert.equal(whole.accuracy, trained.test_acc);
+    assertUsageError(loom(['predict', model, data, '--labels', labels]), /squares: a data set brings its own labels/);
     // Without labels: predictions only, the same ones.
     const plain = JSON.parse(loom(['predict', model, images, '--json']).stdout);
     assert.equal(plain.accuracy, undefined);

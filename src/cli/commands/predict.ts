@@ -2,12 +2,14 @@
  * `loom predict <model> <inputs>`: classifies new inputs with a saved model (a search's output
  * folder, `loom train --out`'s, or a weights file; see `estimate/model.ts`). Inputs: an IDX file
  * of images in bytes (`[N, H, W]` or `[N, C, H, W]`, optionally gzipped, as MNIST and
- * Fashion-MNIST ship them) for an image model, a CSV file with the model's feature columns for a
- * table's. With labels (`--labels FILE` of IDX class indices, or the CSV's label column) it also
- * reports the accuracy. Prints one line per input (index, class, probability) or, with `--json`,
+ * Fashion-MNIST ship them) or a data set (a name such as `fashion-mnist`, or a folder of IDX or
+ * CIFAR files: its test split) for an image model, a CSV file with the model's feature columns for
+ * a table's. With labels (`--labels FILE` of IDX class indices, the CSV's label column, a data
+ * set's own) it also reports the accuracy. Prints one line per input (index, class, probability) or, with `--json`,
  * one object.
  * @module
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -22,11 +24,19 @@ export interface PredictOptions {
 
 const CSV_FILE = /\.(csv|tsv)(\.gz)?$/i;
 
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** `loom predict` (see the module comment). */
 export async function predict(modelPath: string, inputs: string, o: PredictOptions): Promise<void> {
   const { loadModel } = await import('../../estimate/model.js');
   const { readIdx } = await import('../../data/idx.js');
-  const { readCsvFeatures } = await import('../../data/datasets.js');
+  const { loadDataset, readCsvFeatures } = await import('../../data/datasets.js');
   const { DataError } = await import('../../data/errors.js');
   const { tensor, setNumThreads, dispose } = await import('../../engine/index.js');
   if (o.threads) setNumThreads(o.threads);
@@ -53,6 +63,20 @@ export async function predict(modelPath: string, inputs: string, o: PredictOptio
           return k;
         });
       }
+    } else if (!isFile(inputs)) {
+      // A data set (a name, or a folder of IDX or CIFAR files): its test split, labelled.
+      if (tabular) throw new UsageError(`${inputs}: the model classifies rows of a table (${data.inputShape[0]} features); give a CSV file with its feature columns`);
+      if (o.labels || o.labelColumn) throw new UsageError(`${inputs}: a data set brings its own labels; --labels and --label-column are for an IDX file of images and a CSV file`);
+      const d = loadDataset(inputs, { normalize: false, ...(data.classes.length === 20 ? { cifar100Labels: 'coarse' as const } : {}) });
+      dispose([d.train]);
+      const test = d.test as NonNullable<typeof d.test>;
+      if (d.inputShape.join() !== data.inputShape.join() || d.numClasses !== data.classes.length) {
+        dispose([test]);
+        throw new DataError(`${inputs}: ${d.name}'s images are [${d.inputShape.join(', ')}] in ${d.numClasses} classes; the model takes [${data.inputShape.join(', ')}] in ${data.classes.length}`);
+      }
+      x = test.images;
+      truth = Array.from(test.labels.data() as ArrayLike<number | bigint>, Number);
+      test.labels.dispose();
     } else {
       if (tabular) throw new UsageError(`${inputs}: the model classifies rows of a table (${data.inputShape[0]} features); give a CSV file with its feature columns`);
       if (o.labelColumn) throw new UsageError('--label-column is for CSV files; give the labels of IDX images with --labels FILE');
