@@ -288,7 +288,7 @@ function buildProgram(): Command {
     .option('--val-size <n>', 'training examples held out for validation (default 5000; tabular data: a fifth of the rows); 0: train on the whole split, as a search\'s final model does', intArg(0))
     .option('-s, --seed <n>', 'random seed', intArg(0), 0)
     .option('-t, --threads <n>', 'intra-op threads', intArg(1, 4096))
-    .option('-o, --out <dir>', 'save model.safetensors and result.json here')
+    .option('-o, --out <dir>', 'save model.safetensors, result.json and data.json (and space.json for a user-defined space) here, for loom predict')
     .option('-q, --quiet', 'no per-epoch lines')
     .option('--json', 'print one JSON object')
     .action(async (spaceName: string, archText: string, opts) => {
