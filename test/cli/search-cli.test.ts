@@ -59,8 +59,8 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   writeFileSync(join(idx, 'train-labels-idx1-ubyte'), labels(40));
   writeFileSync(join(idx, 't10k-images-idx3-ubyte'), images(20));
   writeFileSync(join(idx, 't10k-labels-idx1-ubyte'), labels(20));
-  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '40', '--out', join(dir, 'a')]), /valSize must be an integer in \[1, 39\] for 40 examples, got 40 \(training examples\)/);
-  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--out', join(dir, 'a')]), /valSize must be an integer in \[1, 39\] for 40 examples, got 5000/);
+  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '40', '--out', join(dir, 'a')]), /the validation part \(--val-size\) must be an integer in \[1, 39\] for 40 examples, got 40 \(training examples\); hold out fewer with --val-size N/);
+  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--out', join(dir, 'a')]), /the validation part \(--val-size\) must be an integer in \[1, 39\] for 40 examples, got 5000 \(training examples\); hold out fewer with --val-size N/);
   writeFileSync(join(idx, 't10k-images-idx3-ubyte'), images(20).subarray(0, 1000));
   assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '10', '--out', join(dir, 'a')]), /t10k-images-idx3-ubyte: truncated IDX data: shape \[20, 28, 28\] of uint8 needs 15680 bytes, found 984/);
   assert.ok(!existsSync(join(dir, 'a', 'loom.db')), 'a refused search opens no store');

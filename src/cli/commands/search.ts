@@ -87,6 +87,10 @@ export async function checkDataKind(
   try {
     return checkDataForSpace(dataset, space, opts);
   } catch (e) {
+    // A validation part that does not fit: say which option sets it (the default may be the 5000 images).
+    if (e instanceof DataError && /valSize must be an integer/.test(e.message)) {
+      throw new DataError(`${e.message.replace(/valSize/, 'the validation part (--val-size)')}; hold out fewer with --val-size N`);
+    }
     if (e instanceof DataError) throw e;
     throw new UsageError((e as Error).message);
   }
