@@ -300,8 +300,6 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       };
       atomicWrite(join(out, 'arch.json'), `${JSON.stringify(arch.toJSON(), null, 2)}\n`);
       atomicWrite(join(out, 'arch.txt'), `${text}\n`);
-      const copy = spaceCopy(space);
-      if (copy) atomicWrite(join(out, 'space.json'), copy);
       let finalRecipe = o.finalRecipe;
       if (finalRecipe) {
         // Epochs planned: as given, or (trained for a time) as the best trial's timing predicts.
@@ -407,6 +405,9 @@ export async function trainFinal(f: FinalTraining): Promise<{ test: { accuracy: 
     if (outcome.kind === 'result' && outcome.result.status === 'ok' && outcome.test) {
       atomicWrite(join(f.out, 'recipe.json'), `${JSON.stringify({ recipe: f.recipe, network: f.network ?? {}, seed: f.seed }, null, 2)}\n`);
       if (outcome.data) atomicWrite(join(f.out, 'data.json'), `${JSON.stringify(outcome.data, null, 2)}\n`);
+      // A user-defined space travels with the weights, so that loadModel finds it wherever the folder goes.
+      const copy = spaceCopy(getSpace(f.space));
+      if (copy) atomicWrite(join(f.out, 'space.json'), copy);
       f.log(`final: test accuracy ${(100 * outcome.test.accuracy).toFixed(2)}% (${outcome.test.correct}/${outcome.test.total})`);
       const r = outcome.result;
       return { test: { accuracy: outcome.test.accuracy, correct: outcome.test.correct, total: outcome.test.total }, params: r.params, flops: r.flops, weights, seconds, epochs: r.epochs };

@@ -118,14 +118,21 @@ test('loom search end to end: trials, resume with more trials, final model with 
 test('loom search on a user-defined JSON space: trials and the final model load the space from its path', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
   const out = join(dir, 'user');
   const spec = new URL('../../../examples/spaces/fmnist-cnn.json', import.meta.url).pathname;
-  const r = loom(['search', '--space', spec, '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1', '--trials', '1', '--final-epochs', '1', '--out', out, '--json'], 300_000);
+  const compare = JSON.parse(loom(['space', 'sample', spec, '-n', '1', '--seed', '5', '--json']).stdout)[0].arch;
+  const r = loom(['search', '--space', spec, '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1', '--trials', '1', '--final-epochs', '1', '--compare', compare, '--out', out, '--json'], 300_000);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   assert.equal(res.best.space, 'fmnist-cnn');
   assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
   assert.ok(existsSync(join(out, 'model.safetensors')));
   // The space travels with the model, so it loads wherever the folder goes.
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'space.json'), 'utf8')), { ...JSON.parse(readFileSync(spec, 'utf8')), name: 'fmnist-cnn' });
+  // The space travels with the model (and the compared one), so each loads wherever its folder goes.
+  for (const d of [out, join(out, 'compare')]) {
+    assert.deepEqual(JSON.parse(readFileSync(join(d, 'space.json'), 'utf8')), { ...JSON.parse(readFileSync(spec, 'utf8')), name: 'fmnist-cnn' });
+  }
+  const p = loom(['predict', join(out, 'compare'), 'fashion-mnist', '--limit', '0', '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(JSON.parse(p.stdout).accuracy, res.compare.test_acc, 'the compared model, loaded as a user loads it, predicts as its test measured');
 });
 
 test('loom search --inherit: evolution children start from their parents\' weights; --final-budget trains the final model for a time', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
