@@ -20,10 +20,11 @@
  * naming the file and what is wrong with it.
  * @module
  */
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type Device, tensor, tidy } from '../engine/index.js';
+import { isDir, isFile } from '../util/fs.js';
 import { Rng } from '../util/rng.js';
 import { DataError, DatasetNotFoundError } from './errors.js';
 import { FASHION_MNIST_CLASSES, type LabelledImages, fashionMnistDir, findIdxFile, readIdxSplit } from './fashion-mnist.js';
@@ -222,22 +223,6 @@ interface RawDataset {
   testSplit?: CarvedTestSplit;
   notes: string[];
 }
-
-const isDir = (p: string): boolean => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
-
-const isFile = (p: string): boolean => {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-};
 
 const sameFolder = (a: string, b: string): boolean => {
   try {
@@ -593,14 +578,18 @@ function csvNumber(v: string, where: string, column: string): number {
   return x;
 }
 
+/** A CSV label's class: numeric labels are one class per number ('1' and '1.0' alike). */
+const classKey = (label: string, numeric: boolean): string => (numeric ? String(Number(label)) : label);
+
 /**
  * The rows of a CSV file as inputs for a model trained on a table: the columns named `features`
  * (all must be there; others, such as an id, are left out), in that order, `[n * features.length]`;
- * and the label column's text per row where the file has one (`labelColumn`, default `label`
- * matched ignoring case), else null. For `loom predict` on new rows.
- * @throws DataError when a feature column is missing or a value is not a number.
+ * and, where the file has a label column (`labelColumn`, default `label` matched ignoring case),
+ * each row's index in `classes` (the classes the model was trained on, as `loadDataset` named
+ * them), else null. For `loom predict` on new rows.
+ * @throws DataError when a feature column is missing, a value is not a number, or a label is not one of `classes`.
  */
-export function readCsvFeatures(path: string, features: readonly string[], labelColumn?: string): { x: Float32Array; n: number; labels: string[] | null } {
+export function readCsvFeatures(path: string, features: readonly string[], classes: readonly string[], labelColumn?: string): { x: Float32Array; n: number; labels: number[] | null } {
   const { lines, h, header, delim } = readCsvLines(path);
   const cols = features.map((f) => header.indexOf(f));
   const missing = features.filter((_, i) => cols[i] < 0);
@@ -622,7 +611,16 @@ export function readCsvFeatures(path: string, features: readonly string[], label
   }
   const n = x.length / Math.max(1, features.length);
   if (n === 0) throw new DataError(`${path}: a header but no data rows`);
-  return { x: Float32Array.from(x), n, labels: li >= 0 ? labels : null };
+  if (li < 0) return { x: Float32Array.from(x), n, labels: null };
+  // Labels read as training read them: numeric classes are numbers.
+  const numeric = classes.every((c) => NUMBER.test(c));
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const known = labels.map((l, i) => {
+    const k = index.get(numeric && NUMBER.test(l) ? classKey(l, true) : l);
+    if (k === undefined) throw new DataError(`${path}: row ${i + 1}'s label '${l}' is not one of the model's classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', ...' : ''})`);
+    return k;
+  });
+  return { x: Float32Array.from(x), n, labels: known };
 }
 
 function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
@@ -665,7 +663,7 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   if (n === 0) throw new DataError(`${path}: a header but no data rows`);
   // Numeric labels are one class per number ('1' and '1.0' alike), in numeric order.
   const numeric = labels.every((l) => NUMBER.test(l));
-  const keys = numeric ? labels.map((l) => String(Number(l))) : labels;
+  const keys = labels.map((l) => classKey(l, numeric));
   const distinct = [...new Set(keys)];
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   if (distinct.length < 2) throw new DataError(`${path}: every row has label '${distinct[0]}'; a classifier needs at least two classes`);

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { F, type Tensor, type TensorMap, cat, dispose, loadSafetensors, noGrad, tidy } from '../engine/index.js';
 import type { nn } from '../engine/index.js';
@@ -24,6 +24,7 @@ import { compileGraph } from '../space/networks/index.js';
 import { getSpace } from '../space/registry.js';
 import type { NetworkOptions, SearchSpace } from '../space/space.js';
 import { UserSpace } from '../space/user/space.js';
+import { isDir } from '../util/fs.js';
 import { ARCH_METADATA_KEY } from './inherit.js';
 
 /** Metadata key of the network options (input, classes, channels, cells) in a saved model's weights file. */
@@ -69,14 +70,6 @@ export interface SavedModel {
   /** {@link probabilities}, each input's most likely class. */
   classify(inputs: Tensor, opts?: { batchSize?: number }): Prediction[];
   dispose(): void;
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function readJson(path: string): unknown {
@@ -134,10 +127,12 @@ function checkModelData(d: unknown, path: string): ModelData {
 /**
  * Loads a saved model: `path` is a folder holding `model.safetensors` (a search's or `loom
  * train`'s `--out`) or a weights file itself; `data.json` and `space.json` are read from the same
- * folder. `opts.space` names or gives the space instead (a worker that has it already).
+ * folder. `opts.space` names or gives the space instead (a worker that has it already);
+ * `opts.data: false` leaves `data.json` unread (`data` is then null), for a caller that only
+ * evaluates the network on data it has normalised itself.
  * @throws ModelFileError when a file is missing, is not a Loom model, or does not fit its architecture.
  */
-export function loadModel(path: string, opts: { space?: SearchSpace | string } = {}): SavedModel {
+export function loadModel(path: string, opts: { space?: SearchSpace | string; data?: boolean } = {}): SavedModel {
   const folder = isDir(path);
   const file = folder ? join(path, 'model.safetensors') : path;
   const dir = folder ? path : dirname(path);
@@ -187,7 +182,7 @@ export function loadModel(path: string, opts: { space?: SearchSpace | string } =
     }
     net.eval();
     const dataFile = join(dir, 'data.json');
-    const data = existsSync(dataFile) ? checkModelData(readJson(dataFile), dataFile) : null;
+    const data = opts.data !== false && existsSync(dataFile) ? checkModelData(readJson(dataFile), dataFile) : null;
     return makeModel(net, arch, space, network, data, file);
   } finally {
     dispose([...weights.values()]);

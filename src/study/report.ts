@@ -31,7 +31,6 @@ function write(path: string, text: string): void {
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`);
 
-/** Writes report.md and its pictures into `out`. */
 /** Seconds as "42 s", "4 min 38 s" or "1 h 30 min". */
 function spoken(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -41,6 +40,7 @@ function spoken(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
+/** Writes report.md and its pictures into `out`. */
 export async function writeReport(out: string, study: Study, result: SearchResult): Promise<void> {
   const trials = study.store.trials(study.name);
   const t0 = Math.min(...trials.map((t) => t.createdAt));

@@ -53,8 +53,9 @@ async function run(job: number, spec: TrialSpec, final: boolean, data: ReturnTyp
     let test: { accuracy: number; loss: number; correct: number; total: number } | undefined;
     if (final && result.status === 'ok' && data.test && spec.saveTo) {
       // Evaluate the saved weights on the test set: what the user gets is what is measured.
-      // Loaded as a user loads it (loadModel), with the space this worker has.
-      const model = loadModel(spec.saveTo, { space: spec.space ?? spec.arch.space });
+      // Loaded as a user loads it (loadModel), with the space this worker has; the test set is
+      // normalised already, so data.json (written later, by the parent) is not read.
+      const model = loadModel(spec.saveTo, { space: spec.space ?? spec.arch.space, data: false });
       try {
         test = await evaluateClassifierAsync(model.net, data.test as NonNullable<typeof data.test>);
       } finally {

@@ -2,7 +2,7 @@
  * File-system helpers.
  * @module
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -24,5 +24,23 @@ export function makeDirs(dir: string): void {
       // Another process may create it at the same moment.
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
+  }
+}
+
+/** Whether `p` is a folder (false when it does not exist or cannot be read). */
+export function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `p` is a plain file (false when it does not exist or cannot be read). */
+export function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
   }
 }

@@ -61,6 +61,10 @@ test('loadModel: a trial saved with saveTo comes back as its network, and classi
   } finally {
     m.dispose();
   }
+  // data: false leaves data.json unread.
+  const unread = loadModel(dir, { data: false });
+  assert.equal(unread.data, null);
+  unread.dispose();
   // The weights file alone, without data.json beside it: the network loads, its inputs are unknown.
   rmSync(join(dir, 'data.json'));
   const bare = loadModel(saveTo);

@@ -9,8 +9,8 @@
  * one object.
  * @module
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { isFile } from '../../util/fs.js';
 import { UsageError } from '../errors.js';
 
 export interface PredictOptions {
@@ -24,13 +24,6 @@ export interface PredictOptions {
 
 const CSV_FILE = /\.(csv|tsv)(\.gz)?$/i;
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** `loom predict` (see the module comment). */
 export async function predict(modelPath: string, inputs: string, o: PredictOptions): Promise<void> {
@@ -51,18 +44,9 @@ export async function predict(modelPath: string, inputs: string, o: PredictOptio
       if (!tabular) throw new UsageError(`${inputs}: a CSV file, but the model classifies images [${data.inputShape.join(', ')}]; give an IDX file of images`);
       if (o.labels) throw new UsageError('--labels is for IDX images; a CSV file carries its labels in a column (--label-column)');
       const features = data.features ?? [];
-      const rows = readCsvFeatures(inputs, features, o.labelColumn);
+      const rows = readCsvFeatures(inputs, features, data.classes, o.labelColumn);
       x = tensor(rows.x, { shape: [rows.n, features.length] });
-      if (rows.labels) {
-        // Numeric labels name their class as training read them: '1' and '1.0' alike.
-        const known = new Map(data.classes.map((c, i) => [c, i]));
-        const numeric = data.classes.every((c) => /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(c));
-        truth = rows.labels.map((l, i) => {
-          const k = known.get(numeric && l !== '' && !Number.isNaN(Number(l)) ? String(Number(l)) : l);
-          if (k === undefined) throw new DataError(`${inputs}: row ${i + 1}'s label '${l}' is not one of the model's classes (${data.classes.slice(0, 10).join(', ')}${data.classes.length > 10 ? ', ...' : ''})`);
-          return k;
-        });
-      }
+      truth = rows.labels;
     } else if (!isFile(inputs)) {
       // A data set (a name, or a folder of IDX or CIFAR files): its test split, labelled.
       if (tabular) throw new UsageError(`${inputs}: the model classifies rows of a table (${data.inputShape[0]} features); give a CSV file with its feature columns`);

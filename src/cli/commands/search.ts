@@ -386,7 +386,8 @@ export async function train(
   if (monitor) dispose([monitor.images, monitor.labels]);
   if (r.status !== 'ok') throw new Error(`training ${r.status}: ${r.reason ?? ''}`);
   // The saved weights, loaded as a user loads them (`loadModel`), are what is tested.
-  const model = loadModel(saveTo, { space });
+  // Its data.json is not read: without --out the weights lie in the temporary folder, beside whatever is there.
+  const model = loadModel(saveTo, { space, data: false });
   const test = tidy(() => evaluateClassifier(model.net, data.test as NonNullable<typeof data.test>));
   model.dispose();
   const valAcc = whole ? null : r.valAcc;
