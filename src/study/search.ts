@@ -170,7 +170,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const reference = o.compare === undefined ? null : compareArch(space, o.compare, o.finalRecipe);
   const tabular =
     checkDataForSpace(o.dataset, space, {
-      augment: !!o.recipe.augment || (o.recipe.cutout ?? 0) > 0 || o.finalAugment === true || (o.finalAugment === undefined && !!o.finalRecipe?.augment),
+      augment: !!o.recipe.augment || (o.recipe.cutout ?? 0) > 0 || o.finalAugment === true || (o.finalAugment === undefined && !!o.finalRecipe?.augment) || (o.finalAugment !== false && (o.finalRecipe?.cutout ?? 0) > 0),
+      cutout: Math.max(o.recipe.cutout ?? 0, o.finalRecipe?.cutout ?? 0),
       network: o.network,
       seed: o.seed,
       dataOptions: o.dataOptions,
@@ -315,9 +316,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           about = planned !== null ? `, about ${planned} epochs by trial ${best.number}'s timing` : '';
         }
         const augment = tabular ? false : o.finalAugment === 'auto' ? autoAugment(planned, bestOut.params) : (o.finalAugment ?? finalRecipe.augment ?? false);
-        finalRecipe = { ...finalRecipe, augment };
+        // Cutout is part of the final's augmentation: a final not augmented gets none.
+        const cutout = augment ? (finalRecipe.cutout ?? 0) : 0;
+        finalRecipe = { ...finalRecipe, augment, cutout };
+        const how = augment ? `augmented${cutout > 0 ? `, cutout ${cutout}` : ''}` : 'not augmented';
         if (o.signal?.aborted) log(`final: not trained (the search was stopped); the same command resumes the search and then trains trial ${best.number}'s architecture or a better one`);
-        else log(`final: retraining trial ${best.number}'s architecture for ${length} on the ${dataOptions.trainLimit !== undefined ? `first ${dataOptions.trainLimit} examples of the` : 'whole'} training split (${augment ? 'augmented' : 'not augmented'}${about})`);
+        else log(`final: retraining trial ${best.number}'s architecture for ${length} on the ${dataOptions.trainLimit !== undefined ? `first ${dataOptions.trainLimit} examples of the` : 'whole'} training split (${how}${about})`);
       }
       if (finalRecipe && !o.signal?.aborted) {
         const f = await trainFinal({ space: o.space, arch: arch.toJSON(), network: o.finalNetwork ?? o.network, recipe: finalRecipe, seed: o.seed, dataset: o.dataset, dataOptions, out, threads: cores, log, signal: o.signal });
@@ -439,13 +443,18 @@ export function trialDataOptions(tabular: boolean, given: DatasetOptions | undef
 export function checkDataForSpace(
   dataset: string,
   space: SearchSpace,
-  opts: { augment?: boolean; network?: NetworkOptions; seed?: number; dataOptions?: DatasetOptions } = {},
+  opts: { augment?: boolean; cutout?: number; network?: NetworkOptions; seed?: number; dataOptions?: DatasetOptions } = {},
 ): 'image' | 'tabular' {
   const tabular = resolveDataset(dataset).format === 'csv';
   // Read and checked with the validation part the trials hold out, so that bad data or a split
   // that does not fit stops the search here rather than failing every trial in the workers.
   const data = checkDataset(dataset, trialDataOptions(tabular, opts.dataOptions, opts.seed ?? 0));
-  if (!tabular) return 'image';
+  if (!tabular) {
+    const [, h, w] = data.inputShape;
+    const cutout = opts.cutout ?? 0;
+    if (cutout > Math.min(h, w)) throw new Error(`a cutout of ${cutout} pixels is larger than ${dataset}'s ${h}x${w} images: give a square of at most ${Math.min(h, w)} (a quarter to a half of the side is usual)`);
+    return 'image';
+  }
   const features = data.inputShape[0];
   if (opts.augment) throw new Error(`${dataset} is tabular data: augmentation (shifts, flips, cutout) is for images, so train it without any`);
   try {

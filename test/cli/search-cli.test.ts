@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
+import { DEMO_BASELINE } from '../../src/cli/commands/demo.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { encodeIdx } from '../../src/data/idx.js';
 import { AUTO_AUGMENT_MIN_PARAMS } from '../../src/study/search.js';
@@ -48,6 +49,10 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   assertUsageError(loom(['train', 'nb201', '|nor_conv_3x3~0|+|skip_connect~0|skip_connect~1|+|none~0|none~1|none~2|', '--dataset', csv]), imageSpace);
   assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--augment', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation .* is for images/);
   assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--final-augment', 'on', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation/);
+  assertUsageError(loom(['search', '--dataset', csv, '--trials', '2', '--cutout', '4', '--out', join(dir, 'a')]), /table\.csv is tabular data: augmentation/);
+  assertUsageError(loom(['train', 'mlp', '64:relu:none:0', '--dataset', csv, '--cutout', '4']), /table\.csv is tabular data: augmentation/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--final-augment', 'off', '--final-cutout', '4', '--out', join(dir, 'a')]), /--final-cutout is part of the final retraining's augmentation, which --final-augment off turns off/);
+  assertUsageError(loom(['search', '--space', 'nb201', '--trials', '2', '--cutout', '-1']), /--cutout <size>.*expected an integer >= 0/);
   assertUsageError(loom(['oneshot', '--method', 'darts', '--dataset', csv, '--out', join(dir, 'a')]), /table\.csv is tabular data: one-shot search trains a supernet of image cells/);
   // Image data are read before any trial: a truncated file, or a validation part larger than the
   // training set, stops the search at once instead of failing every trial in the workers.
@@ -61,6 +66,9 @@ test('loom search: bad input is one line and exit code 2, and leaves existing fi
   writeFileSync(join(idx, 't10k-labels-idx1-ubyte'), labels(20));
   assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '40', '--out', join(dir, 'a')]), /the validation part \(--val-size\) must be an integer in \[1, 39\] for 40 examples, got 40 \(training examples\); hold out fewer with --val-size N/);
   assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--out', join(dir, 'a')]), /the validation part \(--val-size\) must be an integer in \[1, 39\] for 40 examples, got 5000 \(training examples\); hold out fewer with --val-size N/);
+  // A cutout square larger than the images would blank them whole.
+  assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '10', '--final-cutout', '29', '--out', join(dir, 'a')]), /a cutout of 29 pixels is larger than .*idx's 28x28 images: give a square of at most 28/);
+  assertUsageError(loom(['train', 'fmnist-net', JSON.stringify({ space: 'fmnist-net', values: DEMO_BASELINE }), '--dataset', idx, '--val-size', '10', '--cutout', '30']), /a cutout of 30 pixels is larger than/);
   writeFileSync(join(idx, 't10k-images-idx3-ubyte'), images(20).subarray(0, 1000));
   assertUsageError(loom(['search', '--dataset', idx, '--trials', '2', '--val-size', '10', '--out', join(dir, 'a')]), /t10k-images-idx3-ubyte: truncated IDX data: shape \[20, 28, 28\] of uint8 needs 15680 bytes, found 984/);
   assert.ok(!existsSync(join(dir, 'a', 'loom.db')), 'a refused search opens no store');
@@ -170,17 +178,22 @@ test('loom search --inherit: evolution children start from their parents\' weigh
 
 test('loom search --label-smoothing smooths the trials\' labels (recorded with the study); the final keeps its own', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {
   const out = join(dir, 'smooth');
-  const r = loom(['search', ...TINY, '--strategy', 'random', '--trials', '2', '--label-smoothing', '0.5', '--augment', '--final-epochs', '1', '--out', out, '--json'], 300_000);
+  const r = loom(['search', ...TINY, '--strategy', 'random', '--trials', '2', '--label-smoothing', '0.5', '--augment', '--cutout', '8', '--final-epochs', '1', '--final-augment', 'on', '--final-cutout', '6', '--out', out, '--json'], 300_000);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   const show = JSON.parse(loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
   assert.equal(show.meta.recipe.labelSmoothing, 0.5);
   assert.equal(show.meta.recipe.augment, true);
+  assert.equal(show.meta.recipe.cutout, 8, 'the trials\' cutout is recorded with the study');
   // With 10 classes smoothed by 0.5 the target is 0.55 on the label and 0.05 elsewhere: no
   // prediction's cross-entropy is below that target's entropy, 1.677.
   const floor = -(0.55 * Math.log(0.55) + 9 * 0.05 * Math.log(0.05));
   for (const t of show.trials) assert.ok(t.metrics.train_loss >= floor - 1e-3, `trial ${t.number}: train loss ${t.metrics.train_loss} under the smoothed floor ${floor}`);
-  assert.equal(JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe.labelSmoothing, 0.1, 'the final retraining smooths by --final-label-smoothing');
+  const finalRecipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8')).recipe;
+  assert.equal(finalRecipe.labelSmoothing, 0.1, 'the final retraining smooths by --final-label-smoothing');
+  assert.equal(finalRecipe.augment, true);
+  assert.equal(finalRecipe.cutout, 6, 'the final retraining cuts out by --final-cutout');
+  assert.match(r.stderr, /final: retraining trial \d+'s architecture for 1 epoch on the first 600 examples of the training split \(augmented, cutout 6\)/);
   // The same study name with other smoothing is another setting: refused, nothing touched.
   assertUsageError(loom(['search', ...TINY, '--strategy', 'random', '--trials', '3', '--label-smoothing', '0.2', '--augment', '--out', out, '--study', res.study]), /already exists with other settings/);
 });

@@ -39,6 +39,10 @@ export interface SearchCliOptions {
   finalLabelSmoothing?: number;
   /** Label smoothing of the trials (default 0). */
   labelSmoothing?: number;
+  /** Cutout of the trials: a square of this many pixels blanked in each training image (default 0: none). */
+  cutout?: number;
+  /** Cutout of the final retraining, part of its augmentation (so only when it is augmented; default 0: none). */
+  finalCutout?: number;
   inherit?: boolean;
   batchSize: number;
   lr?: number;
@@ -80,7 +84,7 @@ export interface SearchCliOptions {
 export async function checkDataKind(
   dataset: string,
   space: import('../../space/space.js').SearchSpace,
-  opts: { augment?: boolean; network?: { channels?: number; cells?: number }; seed?: number; dataOptions?: import('../../data/datasets.js').DatasetOptions } = {},
+  opts: { augment?: boolean; cutout?: number; network?: { channels?: number; cells?: number }; seed?: number; dataOptions?: import('../../data/datasets.js').DatasetOptions } = {},
 ): Promise<'image' | 'tabular'> {
   const { checkDataForSpace } = await import('../../study/search.js');
   const { DataError } = await import('../../data/errors.js');
@@ -167,7 +171,9 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
   // A missing data set, or a table with an image space or augmentation, fails here, before any trial.
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const dataOptions = { ...(o.valSize !== undefined ? { valSize: o.valSize } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}), ...(o.labelColumn ? { labelColumn: o.labelColumn } : {}) };
-  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment || o.finalAugment === 'on', network, seed: o.seed, dataOptions });
+  if ((o.finalCutout ?? 0) > 0 && o.finalAugment === 'off') throw new UsageError('--final-cutout is part of the final retraining\'s augmentation, which --final-augment off turns off');
+  const cutout = Math.max(o.cutout ?? 0, o.finalCutout ?? 0);
+  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment || o.finalAugment === 'on' || cutout > 0, cutout, network, seed: o.seed, dataOptions });
   const epochs = DEFAULT_EPOCHS[kind];
   const study = o.study ?? `${basename(spaceName).replace(/\.json$/, '')}-${o.strategy}-${basename(o.dataset)}-s${o.seed}`;
   const { runSearch } = await import('../../study/search.js');
@@ -196,7 +202,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     ...(precision !== 'float32' ? { precision } : {}),
   };
   // Trials' label smoothing (the final retraining has its own, --final-label-smoothing).
-  const trialRecipe = { ...train, ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}) };
+  const trialRecipe = { ...train, ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}), ...(o.cutout ? { cutout: o.cutout } : {}) };
   const r = await runSearch({
     dataset: o.dataset,
     dataOptions,
@@ -215,7 +221,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     recipe: { ...trialRecipe, epochs: o.epochs ?? epochs.trial, ...(cappedTrials ? { seconds: o.trialBudget } : {}) },
     ...(o.trialBudget !== undefined && !cappedTrials ? { trialSeconds: o.trialBudget } : {}),
     fidelity: o.dataFraction ? { dataFraction: o.dataFraction } : {},
-    finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1 } : null,
+    finalRecipe: final.epochs > 0 ? { ...train, epochs: final.epochs, labelSmoothing: o.finalLabelSmoothing ?? 0.1, ...(o.finalCutout ? { cutout: o.finalCutout } : {}) } : null,
     finalAugment: o.finalAugment === 'on' ? true : o.finalAugment === 'off' ? false : 'auto',
     ...(final.seconds !== undefined ? { finalSeconds: final.seconds } : {}),
     inherit: !!o.inherit,
@@ -337,7 +343,7 @@ function openExisting<T>(storage: string, open: (s: string) => T): T {
 export async function train(
   spaceName: string,
   archText: string,
-  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; valSize?: number; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean; precision?: Precision | 'auto' },
+  o: { dataset: string; labelColumn?: string; epochs?: number; budget?: number; batchSize: number; lr?: number; warmup?: number; labelSmoothing?: number; cutout?: number; channels?: number; cells?: number; augment?: boolean; flip?: boolean; valSize?: number; seed: number; out?: string; threads?: number; json?: boolean; quiet?: boolean; precision?: Precision | 'auto' },
 ): Promise<void> {
   const precision = await cpuPrecision(o.precision);
   const { getSpace } = await import('../../space/registry.js');
@@ -348,7 +354,7 @@ export async function train(
   const network = { ...(o.channels ? { channels: o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) };
   const labels = o.labelColumn ? { labelColumn: o.labelColumn } : {};
   // Checked with the validation part it will hold out (none with --val-size 0).
-  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment, network, seed: o.seed, dataOptions: { ...labels, ...(o.valSize !== undefined ? { valSize: o.valSize } : {}) } });
+  const kind = await checkDataKind(o.dataset, space, { augment: !!o.augment || (o.cutout ?? 0) > 0, cutout: o.cutout, network, seed: o.seed, dataOptions: { ...labels, ...(o.valSize !== undefined ? { valSize: o.valSize } : {}) } });
   const { MAX_FINAL_EPOCHS, monitorSlice, trainArchitecture } = await import('../../estimate/trial.js');
   const { evaluateClassifier } = await import('../../estimate/train.js');
   const { loadModel, spaceCopy } = await import('../../estimate/model.js');
@@ -370,6 +376,7 @@ export async function train(
     ...(o.flip === false ? { flip: false } : {}),
     ...(o.lr ? { lr: o.lr } : {}),
     ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
+    ...(o.cutout ? { cutout: o.cutout } : {}),
     ...(precision !== 'float32' ? { precision } : {}),
   };
   const monitor = whole ? monitorSlice(data.train) : undefined;
