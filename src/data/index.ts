@@ -8,3 +8,4 @@ export * from './loader.js';
 export * from './augment.js';
 export * from './errors.js';
 export * from './datasets.js';
+export * from './png.js';

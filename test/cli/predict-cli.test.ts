@@ -1,6 +1,7 @@
 /**
  * `loom predict`: a saved model (here `loom train --out`'s) classifies new inputs as its own test
- * measured it; a user-defined space travels with the model as space.json; bad input is one line.
+ * measured it, from IDX files, data sets, CSV rows and PNG images; a user-defined space travels with
+ * the model as space.json; bad input is one line.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { after, test } from 'node:test';
 import { encodeIdx } from '../../src/data/idx.js';
 import { saveSafetensors, zeros } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { encodePng } from '../data/png-encode.js';
 import { assertUsageError, loom } from './loom.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loom-predict-'));
@@ -131,6 +133,66 @@ test('loom predict: bad input is one line and exit code 2', { timeout: 120_000 }
   assertUsageError(loom(['predict', bare, images]), /the model's space 'tiny-predict-space' is neither a built-in or packaged space nor defined by a space\.json beside the weights/);
 });
 
+test('loom predict on PNG images: files or a folder, fitted to the model (grey, size), the same predictions as the same images in IDX', { timeout: 120_000 }, () => {
+  assert.ok(existsSync(join(model, 'model.safetensors')), 'needs the model of the first test');
+  const s = squares(150, 2);
+  const n = 5;
+  const pngs = join(dir, 'pngs');
+  const colour = join(dir, 'colour');
+  mkdirSync(pngs);
+  mkdirSync(colour);
+  for (let i = 0; i < n; i++) {
+    const img = s.images.subarray(i * 144, (i + 1) * 144);
+    writeFileSync(join(pngs, `img-${i}.png`), encodePng({ width: 12, height: 12, colorType: 0, depth: 8 }, img));
+    // The same image at twice the size in RGB, each pixel a grey 2x2 block.
+    const rgb = Array.from({ length: 24 * 24 * 3 }, (_, k) => {
+      const p = Math.floor(k / 3);
+      return img[Math.floor(Math.floor(p / 24) / 2) * 12 + Math.floor((p % 24) / 2)];
+    });
+    writeFileSync(join(colour, `img-${i}.png`), encodePng({ width: 24, height: 24, colorType: 2, depth: 8 }, rgb));
+  }
+  const files = Array.from({ length: n }, (_, i) => join(pngs, `img-${i}.png`));
+  const idx = JSON.parse(loom(['predict', model, images, '--limit', String(n), '--json']).stdout).predictions;
+  const r = loom(['predict', model, ...files, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  assert.equal(p.count, n);
+  assert.deepEqual(p.inputs, files);
+  assert.deepEqual(
+    p.predictions.map((q: { file: string; class: number; probability: number }) => [q.file, q.class, q.probability]),
+    idx.map((q: { class: number; probability: number }, i: number) => [files[i], q.class, q.probability]),
+    'the byte images as PNG files are the same inputs',
+  );
+  assert.equal(r.stderr, '', 'nothing changed to fit');
+  // A folder of them: the same, in name order; the text form names each file.
+  const folder = loom(['predict', model, pngs]);
+  assert.equal(folder.code, 0, folder.stderr);
+  const lines = folder.stdout.trim().split('\n');
+  assert.deepEqual(lines, files.map((f, i) => `${f}\t${idx[i].class}\t${idx[i].probability.toFixed(4)}`));
+  // Twice the size and in colour: made grey and shrunk by area, so the same images again.
+  const c = loom(['predict', model, colour, '--json']);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stderr, /^all 5 images: colour made grey, 24x24 resized to 12x12\n$/);
+  JSON.parse(c.stdout).predictions.forEach((q: { class: number; probability: number }, i: number) => {
+    assert.equal(q.class, idx[i].class);
+    assert.ok(Math.abs(q.probability - idx[i].probability) < 1e-4, `${q.probability} against ${idx[i].probability}`);
+  });
+  // Inverted, the bright squares become dark: the predictions change.
+  const inv = JSON.parse(loom(['predict', model, ...files, '--invert', '--json']).stdout).predictions;
+  assert.notDeepEqual(inv.map((q: { probability: number }) => q.probability), idx.map((q: { probability: number }) => q.probability));
+  // Bad input: labels for images without any, --invert for IDX, several inputs not all images, a broken PNG.
+  assertUsageError(loom(['predict', model, files[0], '--labels', labels]), /PNG images carry no labels/);
+  assertUsageError(loom(['predict', model, images, '--invert']), /--invert is for PNG images/);
+  assertUsageError(loom(['predict', model, images, files[0]]), /2 inputs given: several inputs must all be PNG images/);
+  const broken = join(dir, 'broken.png');
+  writeFileSync(broken, readFileSync(files[0]).subarray(0, 40));
+  assertUsageError(loom(['predict', model, broken]), /broken\.png: truncated/);
+  const fake = join(dir, 'fake.png');
+  writeFileSync(fake, 'not an image');
+  assertUsageError(loom(['predict', model, fake]), /fake\.png: not a PNG image \(no PNG signature\)/);
+  assertUsageError(loom(['predict', model, join(dir, 'missing.png')]), /missing\.png: no such file/);
+});
+
 test('loom predict on a table: the CSV columns are matched by name, extra columns left out, the label column scored', { timeout: 300_000 }, () => {
   const rng = new Rng(3);
   const rows: string[] = ['x,y,kind'];
@@ -168,6 +230,7 @@ test('loom predict on a table: the CSV columns are matched by name, extra column
   writeFileSync(partial, 'x,kind\n0.5,up\n');
   assertUsageError(loom(['predict', out, partial]), /partial\.csv: no column 'y' in the header; the model reads 2 feature column\(s\): x, y/);
   assertUsageError(loom(['predict', out, images]), /the model classifies rows of a table \(2 features\); give a CSV file with its feature columns/);
+  assertUsageError(loom(['predict', out, join(dir, 'pngs', 'img-0.png')]), /images, but the model classifies rows of a table \(2 features\)/);
   const unknown = join(dir, 'unknown.csv');
   writeFileSync(unknown, 'x,y,kind\n0.5,0.5,sideways\n');
   assertUsageError(loom(['predict', out, unknown, '--label-column', 'kind']), /row 1's label 'sideways' is not one of the model's classes \(down, up\)/);

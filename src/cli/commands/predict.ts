@@ -1,21 +1,26 @@
 /**
- * `loom predict <model> <inputs>`: classifies new inputs with a saved model (a search's output
- * folder, `loom train --out`'s, or a weights file; see `estimate/model.ts`). Inputs: an IDX file
- * of images in bytes (`[N, H, W]` or `[N, C, H, W]`, optionally gzipped, as MNIST and
- * Fashion-MNIST ship them) or a data set (a name such as `fashion-mnist`, or a folder of IDX or
- * CIFAR files: its test split) for an image model, a CSV file with the model's feature columns for
- * a table's. With labels (`--labels FILE` of IDX class indices, the CSV's label column, a data
- * set's own) it also reports the accuracy. Prints one line per input (index, class, probability) or, with `--json`,
- * one object.
+ * `loom predict <model> <inputs...>`: classifies new inputs with a saved model (a search's output
+ * folder, `loom train --out`'s, or a weights file; see `estimate/model.ts`). Inputs: PNG images
+ * (files, or a folder of them) for an image model, fitted to its input (`data/png.ts`:
+ * `imageInput`); an IDX file of images in bytes (`[N, H, W]` or `[N, C, H, W]`, optionally
+ * gzipped, as MNIST and Fashion-MNIST ship them) or a data set (a name such as `fashion-mnist`, or
+ * a folder of IDX or CIFAR files: its test split) for an image model; a CSV file with the model's
+ * feature columns for a table's. With labels (`--labels FILE` of IDX class indices, the CSV's
+ * label column, a data set's own) it also reports the accuracy. Prints one line per input (index
+ * or file, class, probability) or, with `--json`, one object.
  * @module
  */
-import { basename } from 'node:path';
-import { isFile } from '../../util/fs.js';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { imageInput, isPng, readPng } from '../../data/png.js';
+import { isDir, isFile } from '../../util/fs.js';
 import { UsageError } from '../errors.js';
 
 export interface PredictOptions {
   labels?: string;
   labelColumn?: string;
+  /** PNG images: invert them (a dark object on a light ground, for a model of light objects on black). */
+  invert?: boolean;
   limit?: number;
   batchSize?: number;
   threads?: number;
@@ -23,11 +28,48 @@ export interface PredictOptions {
 }
 
 const CSV_FILE = /\.(csv|tsv)(\.gz)?$/i;
+const PNG_FILE = /\.png$/i;
 
+/** Whether `path` is a PNG file, by its first bytes. */
+function pngFile(path: string): boolean {
+  if (!isFile(path)) return false;
+  const head = new Uint8Array(8);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return isPng(head);
+}
+
+/**
+ * The PNG images `inputs` name: each a PNG file, or a folder holding PNG files (sorted by name) and
+ * no data set's files; null when the inputs are not images of that kind.
+ */
+function pngInputs(inputs: readonly string[]): string[] | null {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (isDir(input)) {
+      const names = readdirSync(input).sort();
+      const pngs = names.filter((n) => PNG_FILE.test(n));
+      if (!pngs.length || names.some((n) => /ubyte|\.bin$/i.test(n))) return null;
+      files.push(...pngs.map((n) => join(input, n)));
+    } else if (PNG_FILE.test(input) || pngFile(input)) files.push(input);
+    else return null;
+  }
+  return files;
+}
 
 /** `loom predict` (see the module comment). */
-export async function predict(modelPath: string, inputs: string, o: PredictOptions): Promise<void> {
+export async function predict(modelPath: string, inputList: string | readonly string[], o: PredictOptions): Promise<void> {
   const { loadModel } = await import('../../estimate/model.js');
+  const list = typeof inputList === 'string' ? [inputList] : inputList;
+  if (!list.length) throw new UsageError('give the inputs to classify');
+  const images = pngInputs(list);
+  if (!images && list.length > 1) throw new UsageError(`${list.length} inputs given: several inputs must all be PNG images (files or folders of them); an IDX file, a CSV file or a data set comes alone`);
+  if (!images && o.invert) throw new UsageError('--invert is for PNG images');
+  const inputs = list.join(' ');
   const { readIdx } = await import('../../data/idx.js');
   const { loadDataset, readCsvFeatures } = await import('../../data/datasets.js');
   const { DataError } = await import('../../data/errors.js');
@@ -40,7 +82,22 @@ export async function predict(modelPath: string, inputs: string, o: PredictOptio
     const tabular = data.kind === 'tabular';
     let x: ReturnType<typeof tensor>;
     let truth: number[] | null = null;
-    if (CSV_FILE.test(inputs)) {
+    if (images) {
+      if (tabular) throw new UsageError(`${inputs}: images, but the model classifies rows of a table (${data.inputShape[0]} features); give a CSV file with its feature columns`);
+      if (o.labels || o.labelColumn) throw new UsageError('--labels and --label-column are for an IDX file of images and a CSV file; PNG images carry no labels');
+      const size = data.inputShape.reduce((a, b) => a * b, 1);
+      const all = new Float32Array(images.length * size);
+      // Each kind of change made to fit the model, with the images it was made to.
+      const changed = new Map<string, number>();
+      images.forEach((file, i) => {
+        const input = imageInput(readPng(file), data.inputShape, { invert: o.invert });
+        all.set(input.data, i * size);
+        const what = input.changes.join(', ');
+        if (what) changed.set(what, (changed.get(what) ?? 0) + 1);
+      });
+      for (const [what, n] of changed) process.stderr.write(`${n === images.length ? (n === 1 ? basename(images[0]) : `all ${n} images`) : `${n} of ${images.length} images`}: ${what}\n`);
+      x = tensor(all, { shape: [images.length, ...data.inputShape] });
+    } else if (CSV_FILE.test(inputs)) {
       if (!tabular) throw new UsageError(`${inputs}: a CSV file, but the model classifies images [${data.inputShape.join(', ')}]; give an IDX file of images`);
       if (o.labels) throw new UsageError('--labels is for IDX images; a CSV file carries its labels in a column (--label-column)');
       const features = data.features ?? [];
@@ -99,15 +156,15 @@ export async function predict(modelPath: string, inputs: string, o: PredictOptio
       process.stdout.write(
         `${JSON.stringify({
           model: model.file,
-          inputs,
+          inputs: list.length === 1 ? list[0] : list,
           count: predictions.length,
           ...(accuracy !== null ? { accuracy, correct } : {}),
-          predictions: shown.map((p, i) => ({ index: i, class: p.index, label: p.label, probability: p.probability, ...(truth ? { truth: truth[i] } : {}) })),
+          predictions: shown.map((p, i) => ({ index: i, ...(images ? { file: images[i] } : {}), class: p.index, label: p.label, probability: p.probability, ...(truth ? { truth: truth[i] } : {}) })),
         })}\n`,
       );
       return;
     }
-    const lines = shown.map((p, i) => `${i}\t${p.label}\t${p.probability.toFixed(4)}${truth ? `\t${truth[i] === p.index ? 'right' : `wrong (${data.classes[truth[i]]})`}` : ''}`);
+    const lines = shown.map((p, i) => `${images ? images[i] : i}\t${p.label}\t${p.probability.toFixed(4)}${truth ? `\t${truth[i] === p.index ? 'right' : `wrong (${data.classes[truth[i]]})`}` : ''}`);
     if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
     if (accuracy !== null) process.stderr.write(`accuracy ${(100 * accuracy).toFixed(2)}% (${correct}/${predictions.length})\n`);
   } finally {
