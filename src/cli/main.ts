@@ -263,9 +263,10 @@ function buildProgram(): Command {
     });
   study
     .command('show <name>')
-    .description("a study's trials: state, metrics, learning-curve length")
+    .description("a study's trials: state, value, parameters, seconds, learning-curve length, architecture")
     .option('--storage <url>', 'sqlite:PATH', 'sqlite:loom-out/loom.db')
     .option('--json', 'print one JSON object')
+    .option('--csv', 'print one CSV row per trial: its metrics and one column per decision of its architecture')
     .action(async (name: string, opts) => {
       const { studyShow } = await import('./commands/search.js');
       await studyShow(name, opts);

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { DEMO_BASELINE } from '../../src/cli/commands/demo.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { encodeIdx } from '../../src/data/idx.js';
+import type { ArchitectureJSON } from '../../src/space/architecture.js';
+import { getSpace } from '../../src/space/registry.js';
 import { AUTO_AUGMENT_MIN_PARAMS } from '../../src/study/search.js';
 import { SqliteStore } from '../../src/study/sqlite.js';
 import { assertUsageError, cli, loom } from './loom.js';
@@ -119,6 +121,29 @@ test('loom search end to end: trials, resume with more trials, final model with 
   const show = JSON.parse(loom(['study', 'show', 'e2e', '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout);
   assert.equal(show.trials.length, 5);
   assert.ok(show.trials.every((t: { curve: number; state: string }) => t.curve === 1 && t.state === 'COMPLETE'));
+  // The text form: a row per trial with its value, parameters, time and architecture in nb201's string form.
+  const nb201 = getSpace('nb201');
+  const text = loom(['study', 'show', 'e2e', '--storage', `sqlite:${join(out, 'loom.db')}`]).stdout.trim().split('\n');
+  assert.equal(text[1], 'trial\tstate\tvalue\tparams\tseconds\tcurve\tarchitecture');
+  assert.deepEqual(
+    text.slice(2).map((l) => l.split('\t').filter((_, i) => i !== 4)),
+    show.trials.map((t: { number: number; value: number; metrics: { params: number }; arch: ArchitectureJSON }) => [String(t.number), 'COMPLETE', `${(100 * t.value).toFixed(2)}%`, String(t.metrics.params), '1', nb201.format(nb201.fromJSON(t.arch))]),
+  );
+  // CSV: a row per trial, its metrics and one column per decision.
+  const csv = loom(['study', 'show', 'e2e', '--storage', `sqlite:${join(out, 'loom.db')}`, '--csv']).stdout.trim().split('\n').map((l) => l.split(','));
+  const [head, ...rows] = csv;
+  assert.deepEqual(head.slice(0, 3), ['number', 'state', 'value']);
+  assert.equal(rows.length, 5);
+  const decisions = Object.keys(show.trials[0].arch.values);
+  assert.ok(decisions.length > 0 && decisions.every((d) => head.includes(`arch.${d}`)), head.join());
+  rows.forEach((r, i) => {
+    const t = show.trials[i];
+    assert.equal(Number(r[0]), t.number);
+    assert.equal(Number(r[2]), t.value);
+    assert.equal(Number(r[head.indexOf('params')]), t.metrics.params);
+    for (const d of decisions) assert.equal(r[head.indexOf(`arch.${d}`)], String(t.arch.values[d]));
+  });
+  assertUsageError(loom(['study', 'show', 'e2e', '--storage', `sqlite:${join(out, 'loom.db')}`, '--csv', '--json']), /give --json or --csv, not both/);
   // Other settings under the same study name are refused.
   assertUsageError(loom(['search', ...TINY, '--strategy', 'evolution', '--trials', '6', '--out', out, '--study', 'e2e']), /study 'e2e' already exists with other settings/);
 });
@@ -133,7 +158,9 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   assert.equal(res.best.space, 'fmnist-cnn');
   assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
   assert.ok(existsSync(join(out, 'model.safetensors')));
-  // The space travels with the model, so it loads wherever the folder goes.
+  // A user-defined space's text form is JSON: study show writes the decisions as key=value pairs.
+  const row = loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`]).stdout.trim().split('\n')[2];
+  assert.match(row, /^0\tCOMPLETE\t[\d.]+%\t\d+\t[\d.]+\t1\t(\S+=\S+ )+\S+=\S+$/);
   // The space travels with the model (and the compared one), so each loads wherever its folder goes.
   for (const d of [out, join(out, 'compare')]) {
     assert.deepEqual(JSON.parse(readFileSync(join(d, 'space.json'), 'utf8')), { ...JSON.parse(readFileSync(spec, 'utf8')), name: 'fmnist-cnn' });

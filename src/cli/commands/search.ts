@@ -296,7 +296,8 @@ export async function studyList(o: { storage: string; json?: boolean }): Promise
 }
 
 /** `loom study show <name>`. */
-export async function studyShow(name: string, o: { storage: string; json?: boolean }): Promise<void> {
+export async function studyShow(name: string, o: { storage: string; json?: boolean; csv?: boolean }): Promise<void> {
+  if (o.json && o.csv) throw new UsageError('give --json or --csv, not both');
   const { openStore } = await import('../../study/search.js');
   const store = openExisting(o.storage, openStore);
   try {
@@ -315,18 +316,84 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
       retryOf: t.attrs.retryOf ?? null,
       /** The trial whose architecture this one's was made from (a mutation's parent). */
       parent: t.attrs.parentAsk === undefined ? null : (byAsk.get(t.attrs.parentAsk) ?? null),
-      arch: t.arch,
+      arch: t.arch as ArchJson,
     }));
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ name: s.name, meta: s.meta, createdAt: s.createdAt, trials })}\n`);
       return;
     }
+    if (o.csv) {
+      process.stdout.write(trialsCsv(trials));
+      return;
+    }
     process.stdout.write(`study ${s.name}: ${JSON.stringify(s.meta)}\n`);
-    for (const t of trials)
-      process.stdout.write(`${t.number}\t${t.state}\t${t.value === null ? '-' : `${(100 * t.value).toFixed(2)}%`}\tcurve ${t.curve}\t${t.error ?? ''}${t.retryOf !== null ? ` (retry of ${t.retryOf})` : ''}\n`);
+    const archText = await archFormatter(String(s.meta.space ?? ''));
+    process.stdout.write('trial\tstate\tvalue\tparams\tseconds\tcurve\tarchitecture\n');
+    for (const t of trials) {
+      const params = Number(t.metrics.params);
+      const secs = Number(t.metrics.seconds);
+      const notes = [t.parent !== null ? `from trial ${t.parent}` : '', t.retryOf !== null ? `retry of ${t.retryOf}` : '', t.error ?? ''].filter(Boolean).join('; ');
+      process.stdout.write(
+        `${t.number}\t${t.state}\t${t.value === null ? '-' : `${(100 * t.value).toFixed(2)}%`}\t${Number.isFinite(params) ? params : '-'}\t${Number.isFinite(secs) ? secs.toFixed(1) : '-'}\t${t.curve}\t${archText(t.arch)}${notes ? `\t(${notes})` : ''}\n`,
+      );
+    }
   } finally {
     store.close();
   }
+}
+
+type ArchJson = { space?: string; values?: Record<string, unknown> };
+
+/** An architecture's decisions as `key=value` pairs, in the order stored. */
+const decisionPairs = (a: ArchJson): string =>
+  Object.entries(a.values ?? {})
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join(' ');
+
+/**
+ * How `loom study show` writes a trial's architecture: the space's own text form where it is a
+ * compact one (nb201's cell string, a chain's layers), else the decisions as `key=value` pairs
+ * (user-defined spaces, whose text form is JSON, and a space that no longer loads).
+ */
+async function archFormatter(spaceName: string): Promise<(a: ArchJson) => string> {
+  const { getSpace } = await import('../../space/registry.js');
+  let space: import('../../space/space.js').SearchSpace | null = null;
+  try {
+    space = getSpace(spaceName);
+  } catch {
+    // A user-defined space's file moved or changed: its decisions still read.
+  }
+  return (a) => {
+    if (!space) return decisionPairs(a);
+    try {
+      const text = space.format(space.fromJSON(a as import('../../space/architecture.js').ArchitectureJSON));
+      return text.startsWith('{') ? decisionPairs(a) : text;
+    } catch {
+      return decisionPairs(a);
+    }
+  };
+}
+
+/** A CSV field: quoted where it holds a comma, a quote or a line break. */
+const csvField = (v: unknown): string => {
+  const t = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+};
+
+/**
+ * `loom study show --csv`: one row per trial (number, state, value, each metric, curve length,
+ * parent, retry, error) and one column per decision of its architecture (`arch.<key>`), for a
+ * spreadsheet or pandas.
+ */
+export function trialsCsv(
+  trials: readonly { number: number; state: string; value: number | null; metrics: Record<string, unknown>; curve: number; parent: number | null; retryOf: unknown; error: string | null; arch: ArchJson }[],
+): string {
+  const union = (keys: Iterable<string>[]) => [...new Set(keys.flatMap((k) => [...k]))];
+  const metrics = union(trials.map((t) => Object.keys(t.metrics)));
+  const decisions = union(trials.map((t) => Object.keys(t.arch.values ?? {})));
+  const header = ['number', 'state', 'value', ...metrics, 'curve', 'parent', 'retry_of', 'error', ...decisions.map((d) => `arch.${d}`)];
+  const rows = trials.map((t) => [t.number, t.state, t.value, ...metrics.map((m) => t.metrics[m]), t.curve, t.parent, t.retryOf, t.error, ...decisions.map((d) => t.arch.values?.[d])]);
+  return [header, ...rows].map((r) => `${r.map(csvField).join(',')}\n`).join('');
 }
 
 /** The precision of trainings on the CPU (search and train run there), auto resolved. */
