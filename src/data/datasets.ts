@@ -26,7 +26,7 @@ import { gunzipSync } from 'node:zlib';
 import { type Device, tensor, tidy } from '../engine/index.js';
 import { isDir, isFile } from '../util/fs.js';
 import { Rng } from '../util/rng.js';
-import { DataError, DatasetNotFoundError } from './errors.js';
+import { DataError, DatasetNotFoundError, readDataFile } from './errors.js';
 import { FASHION_MNIST_CLASSES, type LabelledImages, fashionMnistDir, findIdxFile, readIdxSplit } from './fashion-mnist.js';
 import { isGzip } from './idx.js';
 import { splitIndices } from './loader.js';
@@ -346,15 +346,7 @@ export function resolveDataset(spec: string, opts: { dir?: string } = {}): Datas
   return { name: label, format: found.format, path: found.path };
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new DatasetNotFoundError(`${path}: no such file`);
-    throw new DataError(`${path}: cannot read: ${err.message}`);
-  }
-}
+const readBytes = (path: string): Uint8Array => readDataFile(path, (m) => new DatasetNotFoundError(m));
 
 // ---------------------------------------------------------------------------
 // IDX

@@ -7,9 +7,8 @@
  * (bad magic, unknown dtype, truncated or trailing data) is an error naming the file.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DataError } from './errors.js';
+import { DataError, readDataFile } from './errors.js';
 
 /** Element types an IDX file can hold. */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -122,15 +121,7 @@ function decode(view: DataView, offset: number, count: number, dtype: IdxDType):
  * @throws DataError when the file is missing, unreadable or malformed; the message names the file.
  */
 export function readIdx(path: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new DataError(`${path}: no such file`);
-    throw new DataError(`${path}: cannot read: ${err.message}`);
-  }
-  return parseIdx(bytes, path);
+  return parseIdx(readDataFile(path), path);
 }
 
 function typeOf(data: IdxData): IdxDType {

@@ -7,9 +7,8 @@
  * background made to what the model takes.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
-import { DataError } from './errors.js';
+import { DataError, readDataFile } from './errors.js';
 
 /** A decoded image: `channels` samples per pixel (1 grey, 2 grey and alpha, 3 RGB, 4 RGBA), row-major, each in [0, 1]. */
 export interface PngImage {
@@ -48,8 +47,8 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Bit depths each colour type allows. */
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
-/** Adam7's seven passes: first column and row, column and row steps. */
-const ADAM7 = [
+/** Adam7's seven passes: first column and row, column and row steps (`[x0, y0, dx, dy]`). */
+export const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],
@@ -232,14 +231,7 @@ function toImage(hd: { width: number; height: number; depth: number; type: numbe
 
 /** Reads and decodes a PNG file. */
 export function readPng(path: string): PngImage {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new DataError(`${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-  }
-  return decodePng(bytes, path);
+  return decodePng(readDataFile(path), path);
 }
 
 /** How {@link imageInput} makes an image into a model's input. */

@@ -1,10 +1,11 @@
 /**
  * A PNG writer for tests: every colour type and bit depth, each row under a chosen filter, Adam7
- * interlacing, extra chunks. Written from the standard apart from the reader it tests (only the
- * CRC is shared, and it is checked against the standard's check value on its own).
+ * interlacing, extra chunks. Written from the standard apart from the reader it tests; it shares
+ * the reader's CRC (checked against the standard's check value on its own) and its table of
+ * Adam7's passes (checked by files ImageMagick wrote, in `png.test.ts`).
  */
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../../src/data/png.js';
+import { ADAM7, crc32 } from '../../src/data/png.js';
 
 export interface PngSpec {
   width: number;
@@ -24,16 +25,6 @@ export interface PngSpec {
 }
 
 const SAMPLES = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
-const PASSES = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-];
-
 export function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const v = new DataView(out.buffer);
@@ -82,7 +73,7 @@ export function encodePng(spec: PngSpec, samples: ArrayLike<number>): Uint8Array
   const spp = SAMPLES[spec.colorType];
   const bpp = Math.max(1, (spp * spec.depth) >> 3);
   const filters = spec.filters ?? [0, 1, 2, 3, 4];
-  const passes = spec.interlace ? PASSES : [[0, 0, 1, 1]];
+  const passes = spec.interlace ? ADAM7 : [[0, 0, 1, 1]];
   const parts: Uint8Array[] = [];
   let r = 0;
   for (const [x0, y0, dx, dy] of passes) {

@@ -36,6 +36,27 @@ test('decodePng reads every colour type and bit depth, all five filters, interla
   }
 });
 
+test('decodePng reads interlaced files that ImageMagick wrote, pixel for pixel', () => {
+  // convert fx.pgm -interlace PNG -depth 8 -type Grayscale -strip PNG:fxg.png (11x9), and fx.ppm's 6x5 RGB as PNG24; the second string holds each source's bytes.
+  const files = [
+    [
+      'iVBORw0KGgoAAAANSUhEUgAAAAsAAAAJCAAAAAG2CLlnAAAAgUlEQVQI1wF2AIn/AYI8AujkAH8CLwFKUAQBDkIuBBNd7wC5L1oBR/nAa+lAAQmySRNNGQC37ho58ADjQwJuVQCHqQEhtQHW6id14AGunUIS/QPC02XHa5knFpnu/AM/+/Ym/yrvkU9Q2AD2oV728Vodgwu3zgL2D1eK+92fFAcmYCZrMS9KPTMkAAAAAElFTkSuQmCC',
+      'grcO7n8aUDm+8H7CNH8GbtCPXcdRJEfjQEMAAmtuVFWUoGVoXWTEmAu41FRKhyGpmgGtIZ61nPahXvbxWh2DC7fOCda7wATnF1xkPH3ssLWA7De8lxLdLmquuUuujS+fopxa',
+      [11, 9, 1],
+    ],
+    [
+      'iVBORw0KGgoAAAANSUhEUgAAAAYAAAAFCAIAAAGePTonAAAAcElEQVQI1wFlAJr/AChMngDp10oBsoywB2jgACnPEADmuqsBovWMqUQ1EfQ6APdSGHmwgBwQ/AMax8LULwZQMUwDhzvxsnzjv08VAatqQphp9BMLiPZAGUoqEcCgEQILp1p3vMIxuPAP5xvqXqSXq71uMyvbVuT5jQAAAABJRU5ErkJggg==',
+      'KEye91IYKc8QebCA6ddKHBD8q2pCQ9M2Vt6+TB7XlkjoVuj5ovWMlfDOSznBW/+tXC37i7ggthGcuo/4h5auWwXygKaM7ZO2soyw0bNY5rqrSFVlufSQKNVX',
+      [6, 5, 3],
+    ],
+  ] as const;
+  for (const [png, source, [w, h, c]] of files) {
+    const img = decodePng(Buffer.from(png, 'base64'));
+    assert.deepEqual([img.width, img.height, img.channels], [w, h, c]);
+    assert.deepEqual(Array.from(img.data, (v) => Math.round(v * 255)), Array.from(Buffer.from(source, 'base64')));
+  }
+});
+
 test('decodePng: palette images, with and without tRNS alpha, and a grey tRNS key colour', () => {
   const palette = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];
   const indices = [0, 1, 2, 3, 3, 2, 1, 0, 2];
