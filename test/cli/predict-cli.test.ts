@@ -191,6 +191,14 @@ test('loom predict on PNG images: files or a folder, fitted to the model (grey, 
   writeFileSync(fake, 'not an image');
   assertUsageError(loom(['predict', model, fake]), /fake\.png: not a PNG image \(no PNG signature\)/);
   assertUsageError(loom(['predict', model, join(dir, 'missing.png')]), /missing\.png: no such file/);
+  // Other image formats are named, with a word on converting them, rather than read as IDX.
+  const jpeg = join(dir, 'photo.dat');
+  writeFileSync(jpeg, Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 1, 0, 0, 1, 0, 1]));
+  assertUsageError(loom(['predict', model, jpeg]), /photo\.dat: a JPEG image; loom predict reads PNG images: convert them first/);
+  const jpegs = join(dir, 'jpegs');
+  mkdirSync(jpegs);
+  writeFileSync(join(jpegs, 'a.jpg'), readFileSync(jpeg));
+  assertUsageError(loom(['predict', model, jpegs]), /jpegs: holds images such as a\.jpg but no PNG files; loom predict reads PNG images/);
 });
 
 test('loom predict on a table: the CSV columns are matched by name, extra columns left out, the label column scored', { timeout: 300_000 }, () => {

@@ -30,22 +30,33 @@ export interface PredictOptions {
 const CSV_FILE = /\.(csv|tsv)(\.gz)?$/i;
 const PNG_FILE = /\.png$/i;
 
-/** Whether `path` is a PNG file, by its first bytes. */
-function pngFile(path: string): boolean {
-  if (!isFile(path)) return false;
-  const head = new Uint8Array(8);
+/** The first bytes of a file (fewer when it is shorter). */
+function head(path: string, n: number): Uint8Array {
+  const bytes = new Uint8Array(n);
   const fd = openSync(path, 'r');
   try {
-    readSync(fd, head, 0, 8, 0);
+    return bytes.subarray(0, readSync(fd, bytes, 0, n, 0));
   } finally {
     closeSync(fd);
   }
-  return isPng(head);
 }
+
+/** Image formats loom predict does not read, by their signatures, to say so instead of failing as IDX. */
+const OTHER_IMAGES: [string, (b: Uint8Array) => boolean][] = [
+  ['JPEG', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+  ['GIF', (b) => String.fromCharCode(...b.subarray(0, 4)) === 'GIF8'],
+  // 'BM', then (at 14) the size of one of the DIB headers BMP files use.
+  ['BMP', (b) => b[0] === 0x42 && b[1] === 0x4d && b.length >= 18 && [12, 40, 52, 56, 64, 108, 124].includes(b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24))],
+  ['WebP', (b) => String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP'],
+  ['TIFF', (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42)],
+];
+const OTHER_IMAGE_FILE = /\.(jpe?g|gif|bmp|webp|tiff?)$/i;
+const convertHint = 'loom predict reads PNG images: convert them first (with ImageMagick: mogrify -format png FILES)';
 
 /**
  * The PNG images `inputs` name: each a PNG file, or a folder holding PNG files (sorted by name) and
- * no data set's files; null when the inputs are not images of that kind.
+ * no data set's files; null when the inputs are not images. An image in another format is refused
+ * with a word on converting it.
  */
 function pngInputs(inputs: readonly string[]): string[] | null {
   const files: string[] = [];
@@ -53,10 +64,24 @@ function pngInputs(inputs: readonly string[]): string[] | null {
     if (isDir(input)) {
       const names = readdirSync(input).sort();
       const pngs = names.filter((n) => PNG_FILE.test(n));
-      if (!pngs.length || names.some((n) => /ubyte|\.bin$/i.test(n))) return null;
+      if (names.some((n) => /ubyte|\.bin$/i.test(n))) return null;
+      if (!pngs.length) {
+        const other = names.find((n) => OTHER_IMAGE_FILE.test(n));
+        if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG files; ${convertHint}`);
+        return null;
+      }
       files.push(...pngs.map((n) => join(input, n)));
-    } else if (PNG_FILE.test(input) || pngFile(input)) files.push(input);
-    else return null;
+    } else if (PNG_FILE.test(input)) files.push(input);
+    else if (CSV_FILE.test(input)) return null;
+    else if (isFile(input)) {
+      const bytes = head(input, 18);
+      if (isPng(bytes)) files.push(input);
+      else {
+        const other = OTHER_IMAGES.find(([, is]) => is(bytes));
+        if (other) throw new UsageError(`${input}: a ${other[0]} image; ${convertHint}`);
+        return null;
+      }
+    } else return null;
   }
   return files;
 }
