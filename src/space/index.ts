@@ -10,6 +10,7 @@ export * from './draw/index.js';
 export * from './graph/graph.js';
 export * from './graph/measure.js';
 export * from './graph/ops.js';
+export * from './label.js';
 export * from './registry.js';
 export * from './space.js';
 export {

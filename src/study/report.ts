@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { View, parse } from 'vega';
 import { type TopLevelSpec, compile } from 'vega-lite';
 import type { ModelData } from '../data/datasets.js';
+import type { ArchitectureJSON } from '../space/architecture.js';
 import { drawArchitecture, drawingToSvg } from '../space/draw/index.js';
+import { compactText, decisionDiff, decisionPairs } from '../space/label.js';
 import type { SearchResult } from './search.js';
 import type { Study } from './study.js';
 
@@ -103,6 +105,16 @@ export async function writeReport(out: string, study: Study, result: SearchResul
     }
   }
   const b = result.best;
+  const bestArch = b ? (b.arch as unknown as ArchitectureJSON) : null;
+  const compact = (a: ArchitectureJSON) => compactText(study.space, a);
+  // A trial's architecture in the table: the space's compact text form, or how it differs from the best.
+  const archCell = (a: ArchitectureJSON): string => {
+    const text = compact(a);
+    if (text !== null) return `\`${text.replace(/\|/g, '\\|')}\``;
+    if (!bestArch) return decisionPairs(a.values);
+    const diff = decisionDiff(a, bestArch);
+    return diff ? `the best with ${diff}` : '**the best**';
+  };
   const lines = [
     `# Loom search report: ${result.study}`,
     '',
@@ -118,6 +130,7 @@ export async function writeReport(out: string, study: Study, result: SearchResul
           b.text,
           '```',
           '',
+          ...(bestArch && compact(bestArch) === null ? [`Its decisions: ${decisionPairs(bestArch.values).split(' ').map((p) => `\`${p}\``).join(', ')}.`, ''] : []),
           b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`; the inputs it expects (shape, classes, features, normalisation): `data.json`; a user-defined space: `space.json`. Use it with `loom predict FOLDER INPUTS` or `loadModel(FOLDER)`.' : 'No final weights (no final training, or it failed).',
           '',
           drawn ? '![the best architecture](arch.svg)' : '',
@@ -136,11 +149,11 @@ export async function writeReport(out: string, study: Study, result: SearchResul
     '',
     points.length ? '![trials](trials.svg)' : '',
     '',
-    '| trial | state | val acc | params | epochs | seconds | note |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    '| trial | state | val acc | params | epochs | seconds | architecture | note |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | --- | --- |',
     ...trials.map(
       (t) =>
-        `| ${t.number} | ${t.state} | ${pct(t.value)} | ${Number.isFinite(t.metrics.params) ? t.metrics.params.toLocaleString('en-US') : '-'} | ${t.metrics.epochs ?? '-'} | ${Number.isFinite(t.metrics.seconds) ? t.metrics.seconds.toFixed(1) : '-'} | ${(t.error ?? (t.attrs.retryOf !== undefined ? `retry of ${t.attrs.retryOf}` : '')).replace(/\|/g, '/')} |`,
+        `| ${t.number} | ${t.state} | ${pct(t.value)} | ${Number.isFinite(t.metrics.params) ? t.metrics.params.toLocaleString('en-US') : '-'} | ${t.metrics.epochs ?? '-'} | ${Number.isFinite(t.metrics.seconds) ? t.metrics.seconds.toFixed(1) : '-'} | ${archCell(t.arch as unknown as ArchitectureJSON)} | ${(t.error ?? (t.attrs.retryOf !== undefined ? `retry of ${t.attrs.retryOf}` : '')).replace(/\|/g, '/')} |`,
     ),
     '',
   ];

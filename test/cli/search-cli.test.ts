@@ -144,6 +144,10 @@ test('loom search end to end: trials, resume with more trials, final model with 
     for (const d of decisions) assert.equal(r[head.indexOf(`arch.${d}`)], String(t.arch.values[d]));
   });
   assertUsageError(loom(['study', 'show', 'e2e', '--storage', `sqlite:${join(out, 'loom.db')}`, '--csv', '--json']), /give --json or --csv, not both/);
+  // The report's table names each trial's architecture too (its pipes escaped for Markdown).
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(report, /\| trial \| state \| val acc \| params \| epochs \| seconds \| architecture \| note \|/);
+  for (const t of show.trials) assert.ok(report.includes(`| \`${nb201.format(nb201.fromJSON(t.arch)).replace(/\|/g, '\\|')}\` |`), `trial ${t.number}'s architecture in the report`);
   // Other settings under the same study name are refused.
   assertUsageError(loom(['search', ...TINY, '--strategy', 'evolution', '--trials', '6', '--out', out, '--study', 'e2e']), /study 'e2e' already exists with other settings/);
 });
@@ -158,7 +162,11 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   assert.equal(res.best.space, 'fmnist-cnn');
   assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
   assert.ok(existsSync(join(out, 'model.safetensors')));
-  // A user-defined space's text form is JSON: study show writes the decisions as key=value pairs.
+  // A user-defined space's text form is JSON: the report lists the best's decisions, its table
+  // marks it; study show writes the decisions as key=value pairs.
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(report, /Its decisions: (`\S+=\S+`, )+`\S+=\S+`\./);
+  assert.match(report, /\| 0 \| COMPLETE \| .* \| \*\*the best\*\* \|/);
   const row = loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`]).stdout.trim().split('\n')[2];
   assert.match(row, /^0\tCOMPLETE\t[\d.]+%\t\d+\t[\d.]+\t1\t(\S+=\S+ )+\S+=\S+$/);
   // The space travels with the model (and the compared one), so each loads wherever its folder goes.

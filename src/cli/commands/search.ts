@@ -257,7 +257,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
       b ? `  ${b.text}` : '',
       ...(r.compare ? [`compared: ${r.compare.test_acc === null ? 'its training failed' : `test ${(100 * r.compare.test_acc).toFixed(2)}%`}, ${r.compare.params.toLocaleString('en-US')} params, trained like the best (${r.compare.epochs} epoch${r.compare.epochs === 1 ? '' : 's'}, ${r.compare.seconds.toFixed(0)} s)`, `  ${r.compare.text}`] : []),
       `results in ${out} (result.json, report.md${b?.weights ? ', model.safetensors' : ''})`,
-      ...(b?.weights ? [`classify new inputs with it: loom predict ${out} FILE (an IDX file of images, or a CSV file of rows)`] : []),
+      ...(b?.weights ? [`classify new inputs with it: loom predict ${out} ${kind === 'tabular' ? 'FILE (a CSV file of rows)' : 'FILES (PNG images, or an IDX file of images)'}`] : []),
       '',
     ].join('\n'),
   );
@@ -344,34 +344,21 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
 
 type ArchJson = { space?: string; values?: Record<string, unknown> };
 
-/** An architecture's decisions as `key=value` pairs, in the order stored. */
-const decisionPairs = (a: ArchJson): string =>
-  Object.entries(a.values ?? {})
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
-    .join(' ');
-
 /**
- * How `loom study show` writes a trial's architecture: the space's own text form where it is a
- * compact one (nb201's cell string, a chain's layers), else the decisions as `key=value` pairs
- * (user-defined spaces, whose text form is JSON, and a space that no longer loads).
+ * How `loom study show` writes a trial's architecture (`space/label.ts`: the space's compact text
+ * form, or the decisions as `key=value`); a space that no longer loads (a user-defined space's
+ * file moved) leaves the decisions.
  */
 async function archFormatter(spaceName: string): Promise<(a: ArchJson) => string> {
   const { getSpace } = await import('../../space/registry.js');
+  const { archLabel } = await import('../../space/label.js');
   let space: import('../../space/space.js').SearchSpace | null = null;
   try {
     space = getSpace(spaceName);
   } catch {
-    // A user-defined space's file moved or changed: its decisions still read.
+    // Its decisions still read.
   }
-  return (a) => {
-    if (!space) return decisionPairs(a);
-    try {
-      const text = space.format(space.fromJSON(a as import('../../space/architecture.js').ArchitectureJSON));
-      return text.startsWith('{') ? decisionPairs(a) : text;
-    } catch {
-      return decisionPairs(a);
-    }
-  };
+  return (a) => archLabel(space, a as import('../../space/architecture.js').ArchitectureJSON);
 }
 
 /** A CSV field: quoted where it holds a comma, a quote or a line break. */
