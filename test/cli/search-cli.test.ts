@@ -156,19 +156,24 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   const out = join(dir, 'user');
   const spec = new URL('../../../examples/spaces/fmnist-cnn.json', import.meta.url).pathname;
   const compare = JSON.parse(loom(['space', 'sample', spec, '-n', '1', '--seed', '5', '--json']).stdout)[0].arch;
-  const r = loom(['search', '--space', spec, '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1', '--trials', '1', '--final-epochs', '1', '--compare', compare, '--out', out, '--json'], 300_000);
+  const r = loom(['search', '--space', spec, '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1', '--trials', '2', '--final-epochs', '1', '--compare', compare, '--out', out, '--json'], 300_000);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   assert.equal(res.best.space, 'fmnist-cnn');
   assert.ok(res.best.test_acc !== null && res.best.test_acc > 0, `the final model was trained and tested: ${r.stderr}`);
   assert.ok(existsSync(join(out, 'model.safetensors')));
-  // A user-defined space's text form is JSON: the report lists the best's decisions, its table
-  // marks it; study show writes the decisions as key=value pairs.
+  // A user-defined space's text form is JSON: the report lists the best's decisions and its table
+  // marks the best and says how the other trial differs; study show's rows alike.
   const report = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(report, /Its decisions: (`\S+=\S+`, )+`\S+=\S+`\./);
-  assert.match(report, /\| 0 \| COMPLETE \| .* \| \*\*the best\*\* \|/);
-  const row = loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`]).stdout.trim().split('\n')[2];
-  assert.match(row, /^0\tCOMPLETE\t[\d.]+%\t\d+\t[\d.]+\t1\t(\S+=\S+ )+\S+=\S+$/);
+  const other = 1 - res.best.trial;
+  const archs = JSON.parse(loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`, '--json']).stdout).trials.map((t: { arch: unknown }) => JSON.stringify(t.arch));
+  const same = archs[0] === archs[1];
+  assert.match(report, new RegExp(`\\| ${res.best.trial} \\| COMPLETE \\| .* \\| \\*\\*the best\\*\\* \\|`));
+  if (!same) assert.match(report, new RegExp(`\\| ${other} \\| COMPLETE \\| .* \\| the best with (\\S+=\\S+ )*\\S+=\\S+ \\|`));
+  const rows = loom(['study', 'show', res.study, '--storage', `sqlite:${join(out, 'loom.db')}`]).stdout.trim().split('\n').slice(2);
+  assert.match(rows[res.best.trial], /\tCOMPLETE\t[\d.]+%\t\d+\t[\d.]+\t1\t(\S+=\S+ )+\S+=\S+$/, 'the best trial lists all its decisions');
+  if (!same) assert.match(rows[other], /\t1\tbest with (\S+=\S+ )*\S+=\S+$/, 'another trial says how it differs from the best');
   // The space travels with the model (and the compared one), so each loads wherever its folder goes.
   for (const d of [out, join(out, 'compare')]) {
     assert.deepEqual(JSON.parse(readFileSync(join(d, 'space.json'), 'utf8')), { ...JSON.parse(readFileSync(spec, 'utf8')), name: 'fmnist-cnn' });

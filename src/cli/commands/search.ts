@@ -327,7 +327,10 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
       return;
     }
     process.stdout.write(`study ${s.name}: ${JSON.stringify(s.meta)}\n`);
-    const archText = await archFormatter(String(s.meta.space ?? ''));
+    // The best trial as the search picks it (the highest fidelity's best value).
+    const { bestTrial } = await import('../../study/study.js');
+    const best = bestTrial(all);
+    const archText = await archFormatter(String(s.meta.space ?? ''), best ? (best.arch as ArchJson) : null);
     process.stdout.write('trial\tstate\tvalue\tparams\tseconds\tcurve\tarchitecture\n');
     for (const t of trials) {
       const params = Number(t.metrics.params);
@@ -345,20 +348,27 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
 type ArchJson = { space?: string; values?: Record<string, unknown> };
 
 /**
- * How `loom study show` writes a trial's architecture (`space/label.ts`: the space's compact text
- * form, or the decisions as `key=value`); a space that no longer loads (a user-defined space's
- * file moved) leaves the decisions.
+ * How `loom study show` writes a trial's architecture (`space/label.ts`): the space's compact text
+ * form; else, when there is a best trial, how the trial differs from the best's decisions (the
+ * best's own row lists them all); else its decisions as `key=value`. A space that no longer loads
+ * (a user-defined space's file moved) leaves the decisions.
  */
-async function archFormatter(spaceName: string): Promise<(a: ArchJson) => string> {
+async function archFormatter(spaceName: string, best: ArchJson | null): Promise<(a: ArchJson) => string> {
   const { getSpace } = await import('../../space/registry.js');
-  const { archLabel } = await import('../../space/label.js');
+  const { compactText, decisionDiff, decisionPairs } = await import('../../space/label.js');
+  type Arch = import('../../space/architecture.js').ArchitectureJSON;
   let space: import('../../space/space.js').SearchSpace | null = null;
   try {
     space = getSpace(spaceName);
   } catch {
     // Its decisions still read.
   }
-  return (a) => archLabel(space, a as import('../../space/architecture.js').ArchitectureJSON);
+  return (a) => {
+    const text = compactText(space, a as Arch);
+    if (text !== null) return text;
+    const diff = best ? decisionDiff(a as Arch, best as Arch) : '';
+    return diff ? `best with ${diff}` : decisionPairs(a.values ?? {});
+  };
 }
 
 /** A CSV field: quoted where it holds a comma, a quote or a line break. */
