@@ -243,7 +243,8 @@ const NAMES: Record<string, 'fashion-mnist' | 'mnist' | 'cifar-10' | 'cifar-100'
   cifar100: 'cifar-100',
 };
 
-const CSV_EXT = /\.(csv|tsv)(\.gz)?$/i;
+/** File names {@link resolveDataset} reads as CSV tables. */
+export const CSV_EXT = /\.(csv|tsv)(\.gz)?$/i;
 
 /** What a folder holds: the first format whose files are there, else what one of {@link SUBDIRS} holds. */
 function detectFolder(dir: string): { format: Exclude<DatasetFormat, 'csv'>; path: string } | undefined {
@@ -261,6 +262,11 @@ function detectFolder(dir: string): { format: Exclude<DatasetFormat, 'csv'>; pat
     }
   }
   return undefined;
+}
+
+/** Whether `dir` holds a data set {@link resolveDataset} recognises (IDX or CIFAR files, there or in one of {@link SUBDIRS}). */
+export function holdsDataset(dir: string): boolean {
+  return detectFolder(dir) !== undefined;
 }
 
 /** The folder under `dir` (itself or one of {@link SUBDIRS}) that holds data of `format`; `dir` when none does. */

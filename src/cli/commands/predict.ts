@@ -27,7 +27,6 @@ export interface PredictOptions {
   json?: boolean;
 }
 
-const CSV_FILE = /\.(csv|tsv)(\.gz)?$/i;
 const PNG_FILE = /\.png$/i;
 
 /** The first bytes of a file (fewer when it is shorter). */
@@ -58,13 +57,13 @@ const convertHint = 'loom predict reads PNG images: convert them first (with Ima
  * no data set's files; null when the inputs are not images. An image in another format is refused
  * with a word on converting it.
  */
-function pngInputs(inputs: readonly string[]): string[] | null {
+function pngInputs(inputs: readonly string[], holdsDataset: (dir: string) => boolean, csvFile: RegExp): string[] | null {
   const files: string[] = [];
   for (const input of inputs) {
     if (isDir(input)) {
+      if (holdsDataset(input)) return null;
       const names = readdirSync(input).sort();
       const pngs = names.filter((n) => PNG_FILE.test(n));
-      if (names.some((n) => /ubyte|\.bin$/i.test(n))) return null;
       if (!pngs.length) {
         const other = names.find((n) => OTHER_IMAGE_FILE.test(n));
         if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG files; ${convertHint}`);
@@ -72,7 +71,7 @@ function pngInputs(inputs: readonly string[]): string[] | null {
       }
       files.push(...pngs.map((n) => join(input, n)));
     } else if (PNG_FILE.test(input)) files.push(input);
-    else if (CSV_FILE.test(input)) return null;
+    else if (csvFile.test(input)) return null;
     else if (isFile(input)) {
       const bytes = head(input, 18);
       if (isPng(bytes)) files.push(input);
@@ -89,14 +88,14 @@ function pngInputs(inputs: readonly string[]): string[] | null {
 /** `loom predict` (see the module comment). */
 export async function predict(modelPath: string, inputList: string | readonly string[], o: PredictOptions): Promise<void> {
   const { loadModel } = await import('../../estimate/model.js');
+  const { CSV_EXT, holdsDataset, loadDataset, readCsvFeatures } = await import('../../data/datasets.js');
   const list = typeof inputList === 'string' ? [inputList] : inputList;
   if (!list.length) throw new UsageError('give the inputs to classify');
-  const images = pngInputs(list);
+  const images = pngInputs(list, holdsDataset, CSV_EXT);
   if (!images && list.length > 1) throw new UsageError(`${list.length} inputs given: several inputs must all be PNG images (files or folders of them); an IDX file, a CSV file or a data set comes alone`);
   if (!images && o.invert) throw new UsageError('--invert is for PNG images');
   const inputs = list.join(' ');
   const { readIdx } = await import('../../data/idx.js');
-  const { loadDataset, readCsvFeatures } = await import('../../data/datasets.js');
   const { DataError } = await import('../../data/errors.js');
   const { tensor, setNumThreads, dispose } = await import('../../engine/index.js');
   if (o.threads) setNumThreads(o.threads);
@@ -122,7 +121,7 @@ export async function predict(modelPath: string, inputList: string | readonly st
       });
       for (const [what, n] of changed) process.stderr.write(`${n === images.length ? (n === 1 ? basename(images[0]) : `all ${n} images`) : `${n} of ${images.length} images`}: ${what}\n`);
       x = tensor(all, { shape: [images.length, ...data.inputShape] });
-    } else if (CSV_FILE.test(inputs)) {
+    } else if (CSV_EXT.test(inputs)) {
       if (!tabular) throw new UsageError(`${inputs}: a CSV file, but the model classifies images [${data.inputShape.join(', ')}]; give an IDX file of images`);
       if (o.labels) throw new UsageError('--labels is for IDX images; a CSV file carries its labels in a column (--label-column)');
       const features = data.features ?? [];
