@@ -568,6 +568,23 @@ function readCsvLines(path: string): { lines: string[]; h: number; header: strin
   return { lines, h, header, delim };
 }
 
+/** The data rows of {@link readCsvLines}' result, blank lines skipped: each row's fields (as many as the header's) and where it is, for messages. */
+function* csvRows({ lines, h, header, delim }: ReturnType<typeof readCsvLines>, path: string): Generator<{ fields: string[]; where: string }> {
+  for (let ln = h + 1; ln < lines.length; ln++) {
+    if (lines[ln].trim() === '') continue;
+    const where = `${path}: line ${ln + 1}`;
+    const fields = splitCsvLine(lines[ln], delim, where);
+    if (fields.length !== header.length) throw new DataError(`${where} has ${fields.length} field(s), the header has ${header.length}`);
+    yield { fields, where };
+  }
+}
+
+/** The label column's index in `header`: `labelColumn`, or without one `label` in any case; -1 when there is none. */
+function labelIndex(header: readonly string[], labelColumn: string | undefined): number {
+  const li = header.indexOf(labelColumn ?? 'label');
+  return li < 0 && labelColumn === undefined ? header.findIndex((c) => c.toLowerCase() === 'label') : li;
+}
+
 /** A feature's value in a CSV row, checked: a number within float32's range. */
 function csvNumber(v: string, where: string, column: string): number {
   if (!NUMBER.test(v)) throw new DataError(`${where}, column '${column}': ${v === '' ? 'empty value' : `'${v}' is not a number`}; every feature must be numeric`);
@@ -588,22 +605,18 @@ const classKey = (label: string, numeric: boolean): string => (numeric ? String(
  * @throws DataError when a feature column is missing, a value is not a number, or a label is not one of `classes`.
  */
 export function readCsvFeatures(path: string, features: readonly string[], classes: readonly string[], labelColumn?: string): { x: Float32Array; n: number; labels: number[] | null } {
-  const { lines, h, header, delim } = readCsvLines(path);
+  const csv = readCsvLines(path);
+  const { header } = csv;
   const cols = features.map((f) => header.indexOf(f));
   const missing = features.filter((_, i) => cols[i] < 0);
   if (missing.length) {
     throw new DataError(`${path}: no column${missing.length > 1 ? 's' : ''} ${missing.slice(0, 8).map((c) => `'${c}'`).join(', ')}${missing.length > 8 ? ', ...' : ''} in the header; the model reads ${features.length} feature column(s): ${features.slice(0, 8).join(', ')}${features.length > 8 ? ', ...' : ''}`);
   }
-  let li = header.indexOf(labelColumn ?? 'label');
-  if (li < 0 && labelColumn === undefined) li = header.findIndex((c) => c.toLowerCase() === 'label');
+  const li = labelIndex(header, labelColumn);
   if (li < 0 && labelColumn !== undefined) throw new DataError(`${path}: no label column '${labelColumn}' in the header`);
   const x: number[] = [];
   const labels: string[] = [];
-  for (let ln = h + 1; ln < lines.length; ln++) {
-    if (lines[ln].trim() === '') continue;
-    const where = `${path}: line ${ln + 1}`;
-    const fields = splitCsvLine(lines[ln], delim, where);
-    if (fields.length !== header.length) throw new DataError(`${where} has ${fields.length} field(s), the header has ${header.length}`);
+  for (const { fields, where } of csvRows(csv, path)) {
     for (let k = 0; k < cols.length; k++) x.push(csvNumber(fields[cols[k]].trim(), where, features[k]));
     if (li >= 0) labels.push(fields[li].trim());
   }
@@ -623,10 +636,10 @@ export function readCsvFeatures(path: string, features: readonly string[], class
 
 function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   const path = src.path;
-  const { lines, h, header, delim } = readCsvLines(path);
+  const csv = readCsvLines(path);
+  const { lines, h, header } = csv;
   const wanted = opts.labelColumn ?? 'label';
-  let li = header.indexOf(wanted);
-  if (li < 0 && opts.labelColumn === undefined) li = header.findIndex((c) => c.toLowerCase() === 'label');
+  const li = labelIndex(header, opts.labelColumn);
   if (li < 0) {
     const cols = header.slice(0, 12).map((c) => `'${c}'`).join(', ') + (header.length > 12 ? ', ...' : '');
     throw new DataError(
@@ -641,12 +654,7 @@ function readCsvSet(src: DatasetSource, opts: DatasetOptions): RawDataset {
   const values = new Float32Array((lines.length - h - 1) * nf);
   let filled = 0;
   const labels: string[] = [];
-  for (let ln = h + 1; ln < lines.length; ln++) {
-    const line = lines[ln];
-    if (line.trim() === '') continue;
-    const where = `${path}: line ${ln + 1}`;
-    const fields = splitCsvLine(line, delim, where);
-    if (fields.length !== header.length) throw new DataError(`${where} has ${fields.length} field(s), the header has ${header.length}`);
+  for (const { fields, where } of csvRows(csv, path)) {
     for (let c = 0; c < fields.length; c++) {
       const v = fields[c].trim();
       if (c === li) {
