@@ -32,9 +32,16 @@ export function compactText(space: SearchSpace | null, arch: ArchitectureJSON): 
   }
 }
 
-/** `arch` in a few words: its compact text form, or its decisions as `key=value` pairs. */
-export function archLabel(space: SearchSpace | null, arch: ArchitectureJSON): string {
-  return compactText(space, arch) ?? decisionPairs(arch.values ?? {});
+/**
+ * How a table of trials names `arch`, beside `best` (the best trial's architecture, or null):
+ * `compact`, the space's compact text form, where it has one; else `diff`, the decisions where it
+ * differs from the best's; else (it is the best's, or there is no best) `all`, all its decisions.
+ */
+export function trialLabel(space: SearchSpace | null, arch: ArchitectureJSON, best: ArchitectureJSON | null): { kind: 'compact' | 'diff' | 'all'; text: string } {
+  const compact = compactText(space, arch);
+  if (compact !== null) return { kind: 'compact', text: compact };
+  const diff = best ? decisionDiff(arch, best) : '';
+  return diff ? { kind: 'diff', text: diff } : { kind: 'all', text: decisionPairs(arch.values ?? {}) };
 }
 
 /**

@@ -12,7 +12,7 @@ import { type TopLevelSpec, compile } from 'vega-lite';
 import type { ModelData } from '../data/datasets.js';
 import type { ArchitectureJSON } from '../space/architecture.js';
 import { drawArchitecture, drawingToSvg } from '../space/draw/index.js';
-import { compactText, decisionDiff, decisionPairs } from '../space/label.js';
+import { compactText, decisionPairs, trialLabel } from '../space/label.js';
 import type { SearchResult } from './search.js';
 import type { Study } from './study.js';
 
@@ -106,14 +106,12 @@ export async function writeReport(out: string, study: Study, result: SearchResul
   }
   const b = result.best;
   const bestArch = b ? (b.arch as unknown as ArchitectureJSON) : null;
-  const compact = (a: ArchitectureJSON) => compactText(study.space, a);
   // A trial's architecture in the table: the space's compact text form, or how it differs from the best.
   const archCell = (a: ArchitectureJSON): string => {
-    const text = compact(a);
-    if (text !== null) return `\`${text.replace(/\|/g, '\\|')}\``;
-    if (!bestArch) return decisionPairs(a.values);
-    const diff = decisionDiff(a, bestArch);
-    return diff ? `the best with ${diff}` : '**the best**';
+    const { kind, text } = trialLabel(study.space, a, bestArch);
+    if (kind === 'compact') return `\`${text.replace(/\|/g, '\\|')}\``;
+    if (kind === 'diff') return `the best with ${text}`;
+    return bestArch ? '**the best**' : text;
   };
   const lines = [
     `# Loom search report: ${result.study}`,
@@ -130,7 +128,7 @@ export async function writeReport(out: string, study: Study, result: SearchResul
           b.text,
           '```',
           '',
-          ...(bestArch && compact(bestArch) === null ? [`Its decisions: ${decisionPairs(bestArch.values).split(' ').map((p) => `\`${p}\``).join(', ')}.`, ''] : []),
+          ...(bestArch && compactText(study.space, bestArch) === null ? [`Its decisions: ${decisionPairs(bestArch.values).split(' ').map((p) => `\`${p}\``).join(', ')}.`, ''] : []),
           b.weights ? 'Weights: `model.safetensors`; architecture: `arch.json` and `arch.txt`; recipe: `recipe.json`; the inputs it expects (shape, classes, features, normalisation): `data.json`; a user-defined space: `space.json`. Use it with `loom predict FOLDER INPUTS` or `loadModel(FOLDER)`.' : 'No final weights (no final training, or it failed).',
           '',
           drawn ? '![the best architecture](arch.svg)' : '',

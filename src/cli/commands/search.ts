@@ -5,6 +5,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { ArchitectureJSON } from '../../space/architecture.js';
 import type { Json } from '../../study/store.js';
 import { Progress, formatDuration } from '../../util/progress.js';
 import type { SearchResult } from '../../study/search.js';
@@ -316,7 +317,7 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
       retryOf: t.attrs.retryOf ?? null,
       /** The trial whose architecture this one's was made from (a mutation's parent). */
       parent: t.attrs.parentAsk === undefined ? null : (byAsk.get(t.attrs.parentAsk) ?? null),
-      arch: t.arch as ArchJson,
+      arch: t.arch as unknown as ArchitectureJSON,
     }));
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ name: s.name, meta: s.meta, createdAt: s.createdAt, trials })}\n`);
@@ -330,7 +331,7 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
     // The best trial as the search picks it (the highest fidelity's best value).
     const { bestTrial } = await import('../../study/study.js');
     const best = bestTrial(all);
-    const archText = await archFormatter(String(s.meta.space ?? ''), best ? (best.arch as ArchJson) : null);
+    const archText = await archFormatter(String(s.meta.space ?? ''), best ? (best.arch as unknown as ArchitectureJSON) : null);
     process.stdout.write('trial\tstate\tvalue\tparams\tseconds\tcurve\tarchitecture\n');
     for (const t of trials) {
       const params = Number(t.metrics.params);
@@ -345,18 +346,15 @@ export async function studyShow(name: string, o: { storage: string; json?: boole
   }
 }
 
-type ArchJson = { space?: string; values?: Record<string, unknown> };
-
 /**
- * How `loom study show` writes a trial's architecture (`space/label.ts`): the space's compact text
- * form; else, when there is a best trial, how the trial differs from the best's decisions (the
- * best's own row lists them all); else its decisions as `key=value`. A space that no longer loads
- * (a user-defined space's file moved) leaves the decisions.
+ * How `loom study show` writes a trial's architecture (`space/label.ts`'s `trialLabel`): the
+ * space's compact text form; else how the trial differs from the best's decisions, the best's own
+ * row listing them all. A space that no longer loads (a user-defined space's file moved) leaves
+ * the decisions.
  */
-async function archFormatter(spaceName: string, best: ArchJson | null): Promise<(a: ArchJson) => string> {
+async function archFormatter(spaceName: string, best: ArchitectureJSON | null): Promise<(a: ArchitectureJSON) => string> {
   const { getSpace } = await import('../../space/registry.js');
-  const { compactText, decisionDiff, decisionPairs } = await import('../../space/label.js');
-  type Arch = import('../../space/architecture.js').ArchitectureJSON;
+  const { trialLabel } = await import('../../space/label.js');
   let space: import('../../space/space.js').SearchSpace | null = null;
   try {
     space = getSpace(spaceName);
@@ -364,10 +362,8 @@ async function archFormatter(spaceName: string, best: ArchJson | null): Promise<
     // Its decisions still read.
   }
   return (a) => {
-    const text = compactText(space, a as Arch);
-    if (text !== null) return text;
-    const diff = best ? decisionDiff(a as Arch, best as Arch) : '';
-    return diff ? `best with ${diff}` : decisionPairs(a.values ?? {});
+    const { kind, text } = trialLabel(space, a, best);
+    return kind === 'diff' ? `best with ${text}` : text;
   };
 }
 
@@ -383,13 +379,13 @@ const csvField = (v: unknown): string => {
  * spreadsheet or pandas.
  */
 export function trialsCsv(
-  trials: readonly { number: number; state: string; value: number | null; metrics: Record<string, unknown>; curve: number; parent: number | null; retryOf: unknown; error: string | null; arch: ArchJson }[],
+  trials: readonly { number: number; state: string; value: number | null; metrics: Record<string, unknown>; curve: number; parent: number | null; retryOf: unknown; error: string | null; arch: ArchitectureJSON }[],
 ): string {
   const union = (keys: Iterable<string>[]) => [...new Set(keys.flatMap((k) => [...k]))];
   const metrics = union(trials.map((t) => Object.keys(t.metrics)));
-  const decisions = union(trials.map((t) => Object.keys(t.arch.values ?? {})));
+  const decisions = union(trials.map((t) => Object.keys(t.arch.values)));
   const header = ['number', 'state', 'value', ...metrics, 'curve', 'parent', 'retry_of', 'error', ...decisions.map((d) => `arch.${d}`)];
-  const rows = trials.map((t) => [t.number, t.state, t.value, ...metrics.map((m) => t.metrics[m]), t.curve, t.parent, t.retryOf, t.error, ...decisions.map((d) => t.arch.values?.[d])]);
+  const rows = trials.map((t) => [t.number, t.state, t.value, ...metrics.map((m) => t.metrics[m]), t.curve, t.parent, t.retryOf, t.error, ...decisions.map((d) => t.arch.values[d])]);
   return [header, ...rows].map((r) => `${r.map(csvField).join(',')}\n`).join('');
 }
 
