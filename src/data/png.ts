@@ -269,13 +269,14 @@ export function imageInput(image: PngImage, shape: readonly number[], opts: Imag
   const ground = opts.invert ? 1 : 0;
   // Planes of the model's channels at the image's size.
   const planes = Array.from({ length: c }, () => new Float32Array(pixels));
+  const k = image.channels;
   for (let p = 0; p < pixels; p++) {
-    const px = image.data.subarray(p * image.channels, (p + 1) * image.channels);
-    const a = hasAlpha ? px[image.channels - 1] : 1;
-    const rgb = colour ? [px[0], px[1], px[2]] : [px[0], px[0], px[0]];
-    const mixed = rgb.map((v) => v * a + ground * (1 - a));
-    if (c === 1) planes[0][p] = colour ? 0.299 * mixed[0] + 0.587 * mixed[1] + 0.114 * mixed[2] : mixed[0];
-    else for (let s = 0; s < 3; s++) planes[s][p] = mixed[s];
+    const at = p * k;
+    const a = hasAlpha ? image.data[at + k - 1] : 1;
+    // Sample s of the pixel, composited on the ground (grey images repeat their one sample).
+    const on = (s: number) => image.data[at + (colour ? s : 0)] * a + ground * (1 - a);
+    if (c === 1) planes[0][p] = colour ? 0.299 * on(0) + 0.587 * on(1) + 0.114 * on(2) : on(0);
+    else for (let s = 0; s < 3; s++) planes[s][p] = on(s);
   }
   if (c === 1 && colour) changes.push('colour made grey');
   if (c === 3 && !colour) changes.push('grey repeated in three channels');
