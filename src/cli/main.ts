@@ -302,10 +302,12 @@ function buildProgram(): Command {
 
   program
     .command('predict <model> <inputs...>')
-    .description("classify new inputs with a saved model (a search's or loom train's --out folder, or its model.safetensors): PNG images (files or a folder of them; fitted to the model's input size and channels), an IDX file of images in bytes, a data set's test split (fashion-mnist, a folder of IDX or CIFAR files), or a CSV file with the model's feature columns; with labels, also the accuracy")
+    .description("classify new inputs with a saved model (a search's or loom train's --out folder, or its model.safetensors): PNG or JPEG images (files or a folder of them; fitted to the model's input size and channels), an IDX file of images in bytes, a data set's test split (fashion-mnist, a folder of IDX or CIFAR files), or a CSV file with the model's feature columns; with labels, also the accuracy")
     .option('--labels <file>', 'an IDX file of the images\' class indices: report the accuracy')
     .option('--label-column <name>', "a CSV file's label column, to report the accuracy (default: label, when there is one)")
-    .option('--invert', 'PNG images: invert them, for dark objects on a light ground when the model learnt light ones on black (as Fashion-MNIST and MNIST store them); transparent parts are the ground either way')
+    .option('--invert', 'images: invert them, for dark objects on a light ground when the model learnt light ones on black (as Fashion-MNIST and MNIST store them); transparent parts are the ground either way')
+    .addOption(new Option('--fit <how>', "images of another shape than the model's: pad (scale to fit inside, margins in the border's colour, as Fashion-MNIST and MNIST centred their objects; the default), crop (scale to cover, cut out the middle) or stretch").choices(['pad', 'crop', 'stretch']))
+    .option('--trim', 'images: first cut away the margins of a plain background (the corners\' colour, within 5%), as Fashion-MNIST trimmed its photos before scaling and centring them; for a picture of one object framed otherwise than the training images')
     .option('-n, --limit <n>', 'print only the first N predictions (the accuracy counts all)', intArg(0))
     .option('-b, --batch-size <n>', 'inputs per forward pass', intArg(1), 1000)
     .option('-t, --threads <n>', 'intra-op threads', intArg(1, 4096))

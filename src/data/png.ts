@@ -2,22 +2,13 @@
  * PNG images, read without a dependency: `node:zlib` inflates the pixel data, and this module
  * undoes the scanline filters and the Adam7 interlacing. Every form the PNG standard (ISO/IEC
  * 15948) allows is read: greyscale, RGB, palette, greyscale with alpha and RGBA, at bit depths 1
- * to 16, interlaced or not, with a `tRNS` transparency. Samples come back as numbers in [0, 1].
- * {@link imageInput} then makes one model input of such an image: its channels, size and
- * background made to what the model takes.
+ * to 16, interlaced or not, with a `tRNS` transparency. Samples come back as numbers in [0, 1];
+ * `image.ts` makes model inputs of them.
  * @module
  */
 import { inflateSync } from 'node:zlib';
 import { DataError, readDataFile } from './errors.js';
-
-/** A decoded image: `channels` samples per pixel (1 grey, 2 grey and alpha, 3 RGB, 4 RGBA), row-major, each in [0, 1]. */
-export interface PngImage {
-  width: number;
-  height: number;
-  channels: 1 | 2 | 3 | 4;
-  /** `height * width * channels` samples, pixel by pixel. */
-  data: Float32Array;
-}
+import type { DecodedImage } from './image.js';
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
@@ -63,7 +54,7 @@ export const ADAM7 = [
  * wrong with a file that is not a PNG, is cut short, fails a chunk's checksum, or breaks the
  * standard's rules.
  */
-export function decodePng(bytes: Uint8Array, name = 'image'): PngImage {
+export function decodePng(bytes: Uint8Array, name = 'image'): DecodedImage {
   const bad = (why: string) => new DataError(`${name}: ${why}`);
   if (!isPng(bytes)) throw bad('not a PNG image (no PNG signature)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -194,7 +185,7 @@ function sample(line: Uint8Array, k: number, depth: number): number {
   return (line[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
 }
 
-function toImage(hd: { width: number; height: number; depth: number; type: number }, values: Uint16Array, palette: Uint8Array | null, trns: Uint8Array | null, bad: (why: string) => Error): PngImage {
+function toImage(hd: { width: number; height: number; depth: number; type: number }, values: Uint16Array, palette: Uint8Array | null, trns: Uint8Array | null, bad: (why: string) => Error): DecodedImage {
   const pixels = hd.width * hd.height;
   const max = (1 << hd.depth) - 1;
   if (hd.type === 3) {
@@ -230,111 +221,6 @@ function toImage(hd: { width: number; height: number; depth: number; type: numbe
 }
 
 /** Reads and decodes a PNG file. */
-export function readPng(path: string): PngImage {
+export function readPng(path: string): DecodedImage {
   return decodePng(readDataFile(path), path);
-}
-
-/** How {@link imageInput} makes an image into a model's input. */
-export interface ImageInputOptions {
-  /**
-   * Invert the image (1 - v), for a dark object on a light ground when the model learnt light
-   * objects on black (as Fashion-MNIST and MNIST store them). Transparent parts count as the
-   * ground: black without inverting, white before it, so black in the input either way.
-   */
-  invert?: boolean;
-}
-
-/** What {@link imageInput} did to fit the image. */
-export interface ImageInput {
-  /** `[C, H, W]`, each value in [0, 1] (to be normalised as the model's data were). */
-  data: Float32Array;
-  /** The changes made, in words (empty when the image was already of the model's shape). */
-  changes: string[];
-}
-
-/**
- * One model input of `image` for a model taking `[c, h, w]` images in [0, 1]: alpha composited on
- * the ground ({@link ImageInputOptions.invert}), colour made grey (ITU-R BT.601 luma, as most image
- * libraries do) for a one-channel model or grey repeated for a three-channel one, and the size
- * made `w` x `h` by area averaging when shrinking and bilinear interpolation when enlarging (the
- * aspect ratio is not kept: a model of square inputs gets the whole image).
- */
-export function imageInput(image: PngImage, shape: readonly number[], opts: ImageInputOptions = {}): ImageInput {
-  const [c, h, w] = shape;
-  if (shape.length !== 3 || !(c === 1 || c === 3)) throw new DataError(`the model takes inputs [${shape.join(', ')}]; images are read for models of one or three channels`);
-  const changes: string[] = [];
-  const pixels = image.width * image.height;
-  const colour = image.channels >= 3;
-  const hasAlpha = image.channels === 2 || image.channels === 4;
-  const ground = opts.invert ? 1 : 0;
-  // Planes of the model's channels at the image's size.
-  const planes = Array.from({ length: c }, () => new Float32Array(pixels));
-  const k = image.channels;
-  for (let p = 0; p < pixels; p++) {
-    const at = p * k;
-    const a = hasAlpha ? image.data[at + k - 1] : 1;
-    // Sample s of the pixel, composited on the ground (grey images repeat their one sample).
-    const on = (s: number) => image.data[at + (colour ? s : 0)] * a + ground * (1 - a);
-    if (c === 1) planes[0][p] = colour ? 0.299 * on(0) + 0.587 * on(1) + 0.114 * on(2) : on(0);
-    else for (let s = 0; s < 3; s++) planes[s][p] = on(s);
-  }
-  if (c === 1 && colour) changes.push('colour made grey');
-  if (c === 3 && !colour) changes.push('grey repeated in three channels');
-  if (hasAlpha) changes.push(`transparency on ${opts.invert ? 'white' : 'black'}`);
-  if (image.width !== w || image.height !== h) changes.push(`${image.width}x${image.height} resized to ${w}x${h}`);
-  if (opts.invert) changes.push('inverted');
-  const data = new Float32Array(c * h * w);
-  for (let s = 0; s < c; s++) {
-    const plane = resize(planes[s], image.width, image.height, w, h);
-    for (let i = 0; i < plane.length; i++) data[s * h * w + i] = opts.invert ? 1 - plane[i] : plane[i];
-  }
-  return { data, changes };
-}
-
-/** Resizes a plane: each axis by area averaging when it shrinks, by linear interpolation when it grows. */
-function resize(plane: Float32Array, w0: number, h0: number, w: number, h: number): Float32Array {
-  if (w0 === w && h0 === h) return plane;
-  const across = axisWeights(w0, w);
-  const down = axisWeights(h0, h);
-  // Rows first (w0 -> w), then columns (h0 -> h).
-  const mid = new Float32Array(h0 * w);
-  for (let y = 0; y < h0; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (const [i, wt] of across[x]) v += plane[y * w0 + i] * wt;
-      mid[y * w + x] = v;
-    }
-  }
-  const out = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (const [i, wt] of down[y]) v += mid[i * w + x] * wt;
-      out[y * w + x] = v;
-    }
-  }
-  return out;
-}
-
-/** For each of `m` output positions, the source positions of an axis of `n` and their weights (summing to 1). */
-function axisWeights(n: number, m: number): [number, number][][] {
-  const scale = n / m;
-  return Array.from({ length: m }, (_, j) => {
-    if (scale >= 1) {
-      // Area: the source cells [j*scale, (j+1)*scale) cover, by how much of each.
-      const a = j * scale;
-      const b = a + scale;
-      const ws: [number, number][] = [];
-      for (let i = Math.floor(a); i < Math.min(n, Math.ceil(b)); i++) {
-        const overlap = Math.min(b, i + 1) - Math.max(a, i);
-        if (overlap > 1e-9) ws.push([i, overlap / scale]);
-      }
-      return ws;
-    }
-    // Linear, pixel centres aligned: output centre j + 0.5 sits at source (j + 0.5) * scale - 0.5.
-    const x = Math.min(n - 1, Math.max(0, (j + 0.5) * scale - 0.5));
-    const i = Math.floor(x);
-    const f = x - i;
-    return f > 0 && i + 1 < n ? [[i, 1 - f], [i + 1, f]] : [[i, 1]];
-  });
 }

@@ -133,7 +133,7 @@ test('loom predict: bad input is one line and exit code 2', { timeout: 120_000 }
   assertUsageError(loom(['predict', bare, images]), /the model's space 'tiny-predict-space' is neither a built-in or packaged space nor defined by a space\.json beside the weights/);
 });
 
-test('loom predict on PNG images: files or a folder, fitted to the model (grey, size), the same predictions as the same images in IDX', { timeout: 120_000 }, () => {
+test('loom predict on PNG and JPEG images: files or a folder, fitted to the model (grey, size, shape), the same predictions as the same images in IDX', { timeout: 120_000 }, () => {
   assert.ok(existsSync(join(model, 'model.safetensors')), 'needs the model of the first test');
   const s = squares(150, 2);
   const n = 5;
@@ -181,9 +181,9 @@ test('loom predict on PNG images: files or a folder, fitted to the model (grey, 
   const inv = JSON.parse(loom(['predict', model, ...files, '--invert', '--json']).stdout).predictions;
   assert.notDeepEqual(inv.map((q: { probability: number }) => q.probability), idx.map((q: { probability: number }) => q.probability));
   // Bad input: labels for images without any, --invert for IDX, several inputs not all images, a broken PNG.
-  assertUsageError(loom(['predict', model, files[0], '--labels', labels]), /PNG images carry no labels/);
-  assertUsageError(loom(['predict', model, images, '--invert']), /--invert is for PNG images/);
-  assertUsageError(loom(['predict', model, images, files[0]]), /2 inputs given: several inputs must all be PNG images/);
+  assertUsageError(loom(['predict', model, files[0], '--labels', labels]), /PNG and JPEG images carry no labels/);
+  assertUsageError(loom(['predict', model, images, '--invert']), /--invert is for PNG and JPEG images/);
+  assertUsageError(loom(['predict', model, images, files[0]]), /2 inputs given: several inputs must all be images \(PNG or JPEG files/);
   const broken = join(dir, 'broken.png');
   writeFileSync(broken, readFileSync(files[0]).subarray(0, 40));
   assertUsageError(loom(['predict', model, broken]), /broken\.png: truncated/);
@@ -191,14 +191,47 @@ test('loom predict on PNG images: files or a folder, fitted to the model (grey, 
   writeFileSync(fake, 'not an image');
   assertUsageError(loom(['predict', model, fake]), /fake\.png: not a PNG image \(no PNG signature\)/);
   assertUsageError(loom(['predict', model, join(dir, 'missing.png')]), /missing\.png: no such file/);
-  // Other image formats are named, with a word on converting them, rather than read as IDX.
+  // A JPEG (ImageMagick, quality 90: a 16x8 grey ramp) beside a PNG in one folder; its shape fitted as --fit says.
+  const mixed = join(dir, 'mixed');
+  mkdirSync(mixed);
+  writeFileSync(join(mixed, 'a.png'), readFileSync(files[0]));
+  writeFileSync(
+    join(mixed, 'b.jpg'),
+    Buffer.from(
+      '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/wAALCAAIABABAREA/8QAFQABAQAAAAAAAAAAAAAAAAAABwn/xAAgEAABAwIHAAAAAAAAAAAAAAABAgMEAAgGByEjNEFR/9oACAEBAAA/AAq2zLbi7XnVVNt7wEiBDakONgJQkHUV/9k=',
+      'base64',
+    ),
+  );
+  const m = loom(['predict', model, mixed, '--json']);
+  assert.equal(m.code, 0, m.stderr);
+  assert.deepEqual(JSON.parse(m.stdout).predictions.map((q: { file: string }) => q.file), [join(mixed, 'a.png'), join(mixed, 'b.jpg')]);
+  assert.equal(JSON.parse(m.stdout).predictions[0].class, idx[0].class, 'the PNG as before');
+  // The images were not all changed alike: the kinds of change are said, each image's sizes are in the JSON.
+  assert.equal(m.stderr, '1 of 2 images: resized and padded to 12x12\n');
+  assert.deepEqual(
+    JSON.parse(m.stdout).predictions.map((q: { changes?: string[] }) => q.changes),
+    [undefined, ['16x8 resized to 12x6 and padded to 12x12']],
+  );
+  assert.equal(loom(['predict', model, mixed]).stderr, '1 of 2 images: resized and padded to 12x12 (--json says how, image by image)\n');
+  const crop = loom(['predict', model, join(mixed, 'b.jpg'), '--fit', 'crop']);
+  assert.equal(crop.code, 0, crop.stderr);
+  assert.equal(crop.stderr, 'b.jpg: 16x8 cropped to its middle 8x8, resized to 12x12\n');
+  assert.match(crop.stdout, /^\S+b\.jpg\t\S+\t[01]\.\d{4}\n$/);
+  assertUsageError(loom(['predict', model, images, '--fit', 'crop']), /--fit is for PNG and JPEG images/);
+  assertUsageError(loom(['predict', model, images, '--trim']), /--trim is for PNG and JPEG images/);
+  assertUsageError(loom(['predict', model, files[0], '--fit', 'squash']), /option '--fit <how>' argument 'squash' is invalid/);
+  // A JPEG file is known by its first bytes whatever its name; a broken one is said to be so.
   const jpeg = join(dir, 'photo.dat');
   writeFileSync(jpeg, Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 1, 0, 0, 1, 0, 1]));
-  assertUsageError(loom(['predict', model, jpeg]), /photo\.dat: a JPEG image; loom predict reads PNG images: convert them first/);
-  const jpegs = join(dir, 'jpegs');
-  mkdirSync(jpegs);
-  writeFileSync(join(jpegs, 'a.jpg'), readFileSync(jpeg));
-  assertUsageError(loom(['predict', model, jpegs]), /jpegs: holds images such as a\.jpg but no PNG files; loom predict reads PNG images/);
+  assertUsageError(loom(['predict', model, jpeg]), /photo\.dat: .*truncated/i);
+  // Other image formats are named, with a word on converting them, rather than read as IDX.
+  const gif = join(dir, 'anim.dat');
+  writeFileSync(gif, Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'));
+  assertUsageError(loom(['predict', model, gif]), /anim\.dat: a GIF image; loom predict reads PNG and JPEG images: convert them first/);
+  const gifs = join(dir, 'gifs');
+  mkdirSync(gifs);
+  writeFileSync(join(gifs, 'a.gif'), readFileSync(gif));
+  assertUsageError(loom(['predict', model, gifs]), /gifs: holds images such as a\.gif but no PNG or JPEG files; loom predict reads PNG and JPEG images/);
 });
 
 test('loom predict on a table: the CSV columns are matched by name, extra columns left out, the label column scored', { timeout: 300_000 }, () => {

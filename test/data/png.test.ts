@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataError } from '../../src/data/errors.js';
-import { crc32, decodePng, imageInput, type PngImage } from '../../src/data/png.js';
+import { crc32, decodePng } from '../../src/data/png.js';
 import { Rng } from '../../src/util/rng.js';
 import { chunk, encodePng, type PngSpec } from './png-encode.js';
 
@@ -103,39 +103,4 @@ test('decodePng skips ancillary chunks and refuses broken files with the reason'
   new DataView(ihdr.buffer).setUint32(4, 2);
   ihdr.set([3, 2, 0, 0, 0], 8);
   refused(Buffer.concat([good.subarray(0, 8), chunk('IHDR', ihdr), chunk('IEND', new Uint8Array(0))]), /bit depth 3 is not allowed for colour type 2/);
-});
-
-const grey = (width: number, height: number, f: (x: number, y: number) => number): PngImage => ({
-  width,
-  height,
-  channels: 1,
-  data: Float32Array.from({ length: width * height }, (_, p) => f(p % width, Math.floor(p / width))),
-});
-
-test('imageInput fits an image to the model: grey from colour, alpha on the ground, area shrinking, inverting', () => {
-  // Colour to grey by BT.601 luma; grey repeated for a colour model.
-  const rgb: PngImage = { width: 1, height: 1, channels: 3, data: Float32Array.from([1, 0.5, 0]) };
-  const g = imageInput(rgb, [1, 1, 1]);
-  assert.ok(Math.abs(g.data[0] - (0.299 + 0.587 * 0.5)) < 1e-6);
-  assert.deepEqual(g.changes, ['colour made grey']);
-  assert.deepEqual(Array.from(imageInput(grey(1, 1, () => 0.25), [3, 1, 1]).data), [0.25, 0.25, 0.25]);
-  // Half-transparent white: half on black; inverted, on white and then flipped, so the ground is black too.
-  const ga: PngImage = { width: 2, height: 1, channels: 2, data: Float32Array.from([1, 0.5, 0.2, 0]) };
-  assert.deepEqual(Array.from(imageInput(ga, [1, 1, 2]).data), [0.5, 0]);
-  const inv = imageInput(ga, [1, 1, 2], { invert: true });
-  assert.deepEqual(Array.from(inv.data), [0, 0]);
-  assert.deepEqual(inv.changes, ['transparency on white', 'inverted']);
-  // A 28x28 image enlarged 2x by repeating pixels comes back exactly when shrunk by area.
-  const small = grey(28, 28, (x, y) => ((x * 7 + y * 3) % 11) / 10);
-  const big = grey(56, 56, (x, y) => small.data[Math.floor(y / 2) * 28 + Math.floor(x / 2)]);
-  const back = imageInput(big, [1, 28, 28]);
-  assert.deepEqual(back.changes, ['56x56 resized to 28x28']);
-  for (let i = 0; i < 784; i++) assert.ok(Math.abs(back.data[i] - small.data[i]) < 1e-6, `pixel ${i}`);
-  // Shrinking by 3 averages each 3x3 block; enlarging a constant keeps it; a ramp stays in range.
-  const blocks = imageInput(grey(6, 3, (x) => (x < 3 ? 0 : 0.9)), [1, 1, 2]);
-  assert.deepEqual(Array.from(blocks.data, (v) => +v.toFixed(6)), [0, 0.9]);
-  assert.ok(imageInput(grey(5, 5, () => 0.3), [1, 12, 12]).data.every((v) => Math.abs(v - 0.3) < 1e-6));
-  const ramp = imageInput(grey(4, 1, (x) => x / 3), [1, 1, 9]).data;
-  assert.ok(ramp.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= ramp[i - 1] - 1e-6)), Array.from(ramp).join());
-  assert.throws(() => imageInput(small, [2, 28, 28]), /images are read for models of one or three channels/);
 });

@@ -159,7 +159,7 @@ export async function oneshot(o: OneShotCliOptions): Promise<void> {
     if (o.json) process.stdout.write(`${JSON.stringify(res)}\n`);
     else
       process.stdout.write(
-        `${o.method}: ${result.text}\nsearch ${formatDuration(result.seconds)}${retrain ? `; retrained ${retrain.epochs} epoch${retrain.epochs === 1 ? '' : 's'}: test ${pct(retrain.test_acc ?? undefined)}, ${retrain.params.toLocaleString('en-US')} params` : ''}\nresults in ${out}\n${retrain?.test_acc != null ? `classify new inputs with it: loom predict ${out} FILES (PNG images, or an IDX file of images)\n` : ''}`,
+        `${o.method}: ${result.text}\nsearch ${formatDuration(result.seconds)}${retrain ? `; retrained ${retrain.epochs} epoch${retrain.epochs === 1 ? '' : 's'}: test ${pct(retrain.test_acc ?? undefined)}, ${retrain.params.toLocaleString('en-US')} params` : ''}\nresults in ${out}\n${retrain?.test_acc != null ? `classify new inputs with it: loom predict ${out} FILES (PNG or JPEG images, or an IDX file of images)\n` : ''}`,
       );
   } catch (e) {
     if (e instanceof SupernetError) throw new UsageError(e.message);

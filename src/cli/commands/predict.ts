@@ -1,7 +1,7 @@
 /**
  * `loom predict <model> <inputs...>`: classifies new inputs with a saved model (a search's output
- * folder, `loom train --out`'s, or a weights file; see `estimate/model.ts`). Inputs: PNG images
- * (files, or a folder of them) for an image model, fitted to its input (`data/png.ts`:
+ * folder, `loom train --out`'s, or a weights file; see `estimate/model.ts`). Inputs: PNG and JPEG
+ * images (files, or a folder of them) for an image model, fitted to its input (`data/image.ts`:
  * `imageInput`); an IDX file of images in bytes (`[N, H, W]` or `[N, C, H, W]`, optionally
  * gzipped, as MNIST and Fashion-MNIST ship them) or a data set (a name such as `fashion-mnist`, or
  * a folder of IDX or CIFAR files: its test split) for an image model; a CSV file with the model's
@@ -12,22 +12,24 @@
  */
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { imageInput, isPng, readPng } from '../../data/png.js';
+import { IMAGE_FILE, type ImageFit, imageInput, isImage, readImage } from '../../data/image.js';
 import { isDir, isFile } from '../../util/fs.js';
 import { UsageError } from '../errors.js';
 
 export interface PredictOptions {
   labels?: string;
   labelColumn?: string;
-  /** PNG images: invert them (a dark object on a light ground, for a model of light objects on black). */
+  /** Images: invert them (a dark object on a light ground, for a model of light objects on black). */
   invert?: boolean;
+  /** Images: how a shape other than the model's is fitted (default pad). */
+  fit?: ImageFit;
+  /** Images: cut away the margins of a plain background first. */
+  trim?: boolean;
   limit?: number;
   batchSize?: number;
   threads?: number;
   json?: boolean;
 }
-
-const PNG_FILE = /\.png$/i;
 
 /** The first bytes of a file (fewer when it is shorter). */
 function head(path: string, n: number): Uint8Array {
@@ -42,39 +44,38 @@ function head(path: string, n: number): Uint8Array {
 
 /** Image formats loom predict does not read, by their signatures, to say so instead of failing as IDX. */
 const OTHER_IMAGES: [string, (b: Uint8Array) => boolean][] = [
-  ['JPEG', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
   ['GIF', (b) => String.fromCharCode(...b.subarray(0, 4)) === 'GIF8'],
   // 'BM', then (at 14) the size of one of the DIB headers BMP files use.
   ['BMP', (b) => b[0] === 0x42 && b[1] === 0x4d && b.length >= 18 && [12, 40, 52, 56, 64, 108, 124].includes(b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24))],
   ['WebP', (b) => String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP'],
   ['TIFF', (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42)],
 ];
-const OTHER_IMAGE_FILE = /\.(jpe?g|gif|bmp|webp|tiff?)$/i;
-const convertHint = 'loom predict reads PNG images: convert them first (with ImageMagick: mogrify -format png FILES)';
+const OTHER_IMAGE_FILE = /\.(gif|bmp|webp|tiff?)$/i;
+const convertHint = 'loom predict reads PNG and JPEG images: convert them first (with ImageMagick: mogrify -format png FILES)';
 
 /**
- * The PNG images `inputs` name: each a PNG file, or a folder holding PNG files (sorted by name) and
- * no data set's files; null when the inputs are not images. An image in another format is refused
- * with a word on converting it.
+ * The images `inputs` name: each a PNG or JPEG file, or a folder holding such files (sorted by
+ * name) and no data set's files; null when the inputs are not images. An image in another format
+ * is refused with a word on converting it.
  */
-function pngInputs(inputs: readonly string[], holdsDataset: (dir: string) => boolean, csvFile: RegExp): string[] | null {
+function imageInputs(inputs: readonly string[], holdsDataset: (dir: string) => boolean, csvFile: RegExp): string[] | null {
   const files: string[] = [];
   for (const input of inputs) {
     if (isDir(input)) {
       if (holdsDataset(input)) return null;
       const names = readdirSync(input).sort();
-      const pngs = names.filter((n) => PNG_FILE.test(n));
-      if (!pngs.length) {
+      const found = names.filter((n) => IMAGE_FILE.test(n));
+      if (!found.length) {
         const other = names.find((n) => OTHER_IMAGE_FILE.test(n));
-        if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG files; ${convertHint}`);
+        if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG or JPEG files; ${convertHint}`);
         return null;
       }
-      files.push(...pngs.map((n) => join(input, n)));
-    } else if (PNG_FILE.test(input)) files.push(input);
+      files.push(...found.map((n) => join(input, n)));
+    } else if (IMAGE_FILE.test(input)) files.push(input);
     else if (csvFile.test(input)) return null;
     else if (isFile(input)) {
       const bytes = head(input, 18);
-      if (isPng(bytes)) files.push(input);
+      if (isImage(bytes)) files.push(input);
       else {
         const other = OTHER_IMAGES.find(([, is]) => is(bytes));
         if (other) throw new UsageError(`${input}: a ${other[0]} image; ${convertHint}`);
@@ -91,9 +92,11 @@ export async function predict(modelPath: string, inputList: string | readonly st
   const { CSV_EXT, holdsDataset, loadDataset, readCsvFeatures } = await import('../../data/datasets.js');
   const list = typeof inputList === 'string' ? [inputList] : inputList;
   if (!list.length) throw new UsageError('give the inputs to classify');
-  const images = pngInputs(list, holdsDataset, CSV_EXT);
-  if (!images && list.length > 1) throw new UsageError(`${list.length} inputs given: several inputs must all be PNG images (files or folders of them); an IDX file, a CSV file or a data set comes alone`);
-  if (!images && o.invert) throw new UsageError('--invert is for PNG images');
+  const images = imageInputs(list, holdsDataset, CSV_EXT);
+  if (!images && list.length > 1) throw new UsageError(`${list.length} inputs given: several inputs must all be images (PNG or JPEG files, or folders of them); an IDX file, a CSV file or a data set comes alone`);
+  if (!images && o.invert) throw new UsageError('--invert is for PNG and JPEG images');
+  if (!images && o.fit) throw new UsageError('--fit is for PNG and JPEG images');
+  if (!images && o.trim) throw new UsageError('--trim is for PNG and JPEG images');
   const inputs = list.join(' ');
   const { readIdx } = await import('../../data/idx.js');
   const { DataError } = await import('../../data/errors.js');
@@ -106,20 +109,27 @@ export async function predict(modelPath: string, inputList: string | readonly st
     const tabular = data.kind === 'tabular';
     let x: ReturnType<typeof tensor>;
     let truth: number[] | null = null;
+    /** The changes made to each image to fit the model. */
+    let fitted: string[][] | null = null;
     if (images) {
       if (tabular) throw new UsageError(`${inputs}: images, but the model classifies rows of a table (${data.inputShape[0]} features); give a CSV file with its feature columns`);
-      if (o.labels || o.labelColumn) throw new UsageError('--labels and --label-column are for an IDX file of images and a CSV file; PNG images carry no labels');
+      if (o.labels || o.labelColumn) throw new UsageError('--labels and --label-column are for an IDX file of images and a CSV file; PNG and JPEG images carry no labels');
       const size = data.inputShape.reduce((a, b) => a * b, 1);
       const all = new Float32Array(images.length * size);
-      // Each kind of change made to fit the model, with the images it was made to.
-      const changed = new Map<string, number>();
+      // What was done to each image to fit the model: said once for all when the same, else by kind.
+      const changes: string[][] = [];
+      const kinds = new Map<string, number>();
       images.forEach((file, i) => {
-        const input = imageInput(readPng(file), data.inputShape, { invert: o.invert });
+        const input = imageInput(readImage(file), data.inputShape, { invert: o.invert, fit: o.fit, trim: o.trim });
         all.set(input.data, i * size);
-        const what = input.changes.join(', ');
-        if (what) changed.set(what, (changed.get(what) ?? 0) + 1);
+        changes.push(input.changes);
+        const kind = input.kinds.join(', ');
+        if (kind) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
       });
-      for (const [what, n] of changed) process.stderr.write(`${n === images.length ? (n === 1 ? basename(images[0]) : `all ${n} images`) : `${n} of ${images.length} images`}: ${what}\n`);
+      const first = changes[0].join(', ');
+      if (first && changes.every((c) => c.join(', ') === first)) process.stderr.write(`${images.length === 1 ? basename(images[0]) : `all ${images.length} images`}: ${first}\n`);
+      else for (const [what, n] of kinds) process.stderr.write(`${n === images.length ? `all ${n} images` : `${n} of ${images.length} images`}: ${what}${o.json ? '' : ' (--json says how, image by image)'}\n`);
+      fitted = changes;
       x = tensor(all, { shape: [images.length, ...data.inputShape] });
     } else if (CSV_EXT.test(inputs)) {
       if (!tabular) throw new UsageError(`${inputs}: a CSV file, but the model classifies images [${data.inputShape.join(', ')}]; give an IDX file of images`);
@@ -183,7 +193,7 @@ export async function predict(modelPath: string, inputList: string | readonly st
           inputs: list.length === 1 ? list[0] : list,
           count: predictions.length,
           ...(accuracy !== null ? { accuracy, correct } : {}),
-          predictions: shown.map((p, i) => ({ index: i, ...(images ? { file: images[i] } : {}), class: p.index, label: p.label, probability: p.probability, ...(truth ? { truth: truth[i] } : {}) })),
+          predictions: shown.map((p, i) => ({ index: i, ...(images ? { file: images[i] } : {}), ...(fitted?.[i].length ? { changes: fitted[i] } : {}), class: p.index, label: p.label, probability: p.probability, ...(truth ? { truth: truth[i] } : {}) })),
         })}\n`,
       );
       return;

@@ -258,7 +258,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
       b ? `  ${b.text}` : '',
       ...(r.compare ? [`compared: ${r.compare.test_acc === null ? 'its training failed' : `test ${(100 * r.compare.test_acc).toFixed(2)}%`}, ${r.compare.params.toLocaleString('en-US')} params, trained like the best (${r.compare.epochs} epoch${r.compare.epochs === 1 ? '' : 's'}, ${r.compare.seconds.toFixed(0)} s)`, `  ${r.compare.text}`] : []),
       `results in ${out} (result.json, report.md${b?.weights ? ', model.safetensors' : ''})`,
-      ...(b?.weights ? [`classify new inputs with it: loom predict ${out} ${kind === 'tabular' ? 'FILE (a CSV file of rows)' : 'FILES (PNG images, or an IDX file of images)'}`] : []),
+      ...(b?.weights ? [`classify new inputs with it: loom predict ${out} ${kind === 'tabular' ? 'FILE (a CSV file of rows)' : 'FILES (PNG or JPEG images, or an IDX file of images)'}`] : []),
       '',
     ].join('\n'),
   );
