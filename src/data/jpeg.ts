@@ -670,10 +670,47 @@ const K6 = 0.5 * Math.cos((6 * Math.PI) / 16);
 const K7 = 0.5 * Math.cos((7 * Math.PI) / 16);
 
 /**
+ * The 1-D IDCT of the eight values `src[s + k * step]` into `dst[d + x * dstep]`, split into its
+ * even and odd frequencies (f(x) = even + odd, f(7 - x) = even - odd).
+ */
+function idct8(src: Float64Array, s: number, step: number, dst: Float64Array, d: number, dstep: number): void {
+  const f0 = src[s];
+  const f1 = src[s + step];
+  const f2 = src[s + 2 * step];
+  const f3 = src[s + 3 * step];
+  const f4 = src[s + 4 * step];
+  const f5 = src[s + 5 * step];
+  const f6 = src[s + 6 * step];
+  const f7 = src[s + 7 * step];
+  const ee0 = K4 * (f0 + f4);
+  const ee1 = K4 * (f0 - f4);
+  const eo0 = K2 * f2 + K6 * f6;
+  const eo1 = K6 * f2 - K2 * f6;
+  const e0 = ee0 + eo0;
+  const e3 = ee0 - eo0;
+  const e1 = ee1 + eo1;
+  const e2 = ee1 - eo1;
+  const o0 = K1 * f1 + K3 * f3 + K5 * f5 + K7 * f7;
+  const o1 = K3 * f1 - K7 * f3 - K1 * f5 - K5 * f7;
+  const o2 = K5 * f1 - K1 * f3 + K7 * f5 + K3 * f7;
+  const o3 = K7 * f1 - K5 * f3 + K3 * f5 - K1 * f7;
+  dst[d] = e0 + o0;
+  dst[d + dstep] = e1 + o1;
+  dst[d + 2 * dstep] = e2 + o2;
+  dst[d + 3 * dstep] = e3 + o3;
+  dst[d + 4 * dstep] = e3 - o3;
+  dst[d + 5 * dstep] = e2 - o2;
+  dst[d + 6 * dstep] = e1 - o1;
+  dst[d + 7 * dstep] = e0 - o0;
+}
+
+/** Size of the scratch space {@link idctBlock} takes: the dequantized block, the rows' transforms and one column's. */
+const IDCT_SCRATCH = 136;
+
+/**
  * Dequantizes a block and inverse-transforms it (T.81 A.3.3) into 8x8 samples at `out[o]`, rows
  * `stride` apart, level-shifted by 128, rounded and clamped to 0..255. Separable: eight 1-D IDCTs
- * over the rows, then eight over the columns, each split into its even and odd frequencies
- * (f(x) = even + odd, f(7 - x) = even - odd).
+ * ({@link idct8}) over the rows, then eight over the columns. `tmp` holds {@link IDCT_SCRATCH} values.
  */
 function idctBlock(coefs: Int16Array, off: number, q: Uint16Array, tmp: Float64Array, out: Uint8Array, o: number, stride: number): void {
   let acZero = true;
@@ -688,72 +725,16 @@ function idctBlock(coefs: Int16Array, off: number, q: Uint16Array, tmp: Float64A
     for (let y = 0; y < 8; y++) out.fill(v, o + y * stride, o + y * stride + 8);
     return;
   }
+  for (let i = 0; i < 64; i++) tmp[i] = coefs[off + i] * q[i];
   for (let row = 0; row < 64; row += 8) {
-    const i = off + row;
-    const f0 = coefs[i] * q[row];
-    const f1 = coefs[i + 1] * q[row + 1];
-    const f2 = coefs[i + 2] * q[row + 2];
-    const f3 = coefs[i + 3] * q[row + 3];
-    const f4 = coefs[i + 4] * q[row + 4];
-    const f5 = coefs[i + 5] * q[row + 5];
-    const f6 = coefs[i + 6] * q[row + 6];
-    const f7 = coefs[i + 7] * q[row + 7];
-    if (f1 === 0 && f2 === 0 && f3 === 0 && f4 === 0 && f5 === 0 && f6 === 0 && f7 === 0) {
-      tmp.fill(K4 * f0, row, row + 8);
-      continue;
-    }
-    // The same butterflies as the column pass below.
-    const ee0 = K4 * (f0 + f4);
-    const ee1 = K4 * (f0 - f4);
-    const eo0 = K2 * f2 + K6 * f6;
-    const eo1 = K6 * f2 - K2 * f6;
-    const e0 = ee0 + eo0;
-    const e3 = ee0 - eo0;
-    const e1 = ee1 + eo1;
-    const e2 = ee1 - eo1;
-    const o0 = K1 * f1 + K3 * f3 + K5 * f5 + K7 * f7;
-    const o1 = K3 * f1 - K7 * f3 - K1 * f5 - K5 * f7;
-    const o2 = K5 * f1 - K1 * f3 + K7 * f5 + K3 * f7;
-    const o3 = K7 * f1 - K5 * f3 + K3 * f5 - K1 * f7;
-    tmp[row] = e0 + o0;
-    tmp[row + 1] = e1 + o1;
-    tmp[row + 2] = e2 + o2;
-    tmp[row + 3] = e3 + o3;
-    tmp[row + 4] = e3 - o3;
-    tmp[row + 5] = e2 - o2;
-    tmp[row + 6] = e1 - o1;
-    tmp[row + 7] = e0 - o0;
+    let flat = true;
+    for (let k = 1; k < 8 && flat; k++) flat = tmp[row + k] === 0;
+    if (flat) tmp.fill(K4 * tmp[row], 64 + row, 64 + row + 8);
+    else idct8(tmp, row, 1, tmp, 64 + row, 1);
   }
   for (let x = 0; x < 8; x++) {
-    const f0 = tmp[x];
-    const f1 = tmp[8 + x];
-    const f2 = tmp[16 + x];
-    const f3 = tmp[24 + x];
-    const f4 = tmp[32 + x];
-    const f5 = tmp[40 + x];
-    const f6 = tmp[48 + x];
-    const f7 = tmp[56 + x];
-    const ee0 = K4 * (f0 + f4);
-    const ee1 = K4 * (f0 - f4);
-    const eo0 = K2 * f2 + K6 * f6;
-    const eo1 = K6 * f2 - K2 * f6;
-    const e0 = ee0 + eo0;
-    const e3 = ee0 - eo0;
-    const e1 = ee1 + eo1;
-    const e2 = ee1 - eo1;
-    const o0 = K1 * f1 + K3 * f3 + K5 * f5 + K7 * f7;
-    const o1 = K3 * f1 - K7 * f3 - K1 * f5 - K5 * f7;
-    const o2 = K5 * f1 - K1 * f3 + K7 * f5 + K3 * f7;
-    const o3 = K7 * f1 - K5 * f3 + K3 * f5 - K1 * f7;
-    const p = o + x;
-    out[p] = clamp(e0 + o0);
-    out[p + stride] = clamp(e1 + o1);
-    out[p + 2 * stride] = clamp(e2 + o2);
-    out[p + 3 * stride] = clamp(e3 + o3);
-    out[p + 4 * stride] = clamp(e3 - o3);
-    out[p + 5 * stride] = clamp(e2 - o2);
-    out[p + 6 * stride] = clamp(e1 - o1);
-    out[p + 7 * stride] = clamp(e0 - o0);
+    idct8(tmp, 64 + x, 8, tmp, 128, 1);
+    for (let y = 0; y < 8; y++) out[o + x + y * stride] = clamp(tmp[128 + y]);
   }
 }
 
@@ -771,7 +752,7 @@ function componentPlane(c: Component): { data: Uint8Array; stride: number } {
   const data = new Uint8Array(stride * bh * 8);
   // A component no scan reached has all-zero coefficients; any table gives mid-grey.
   const q = c.quant ?? new Uint16Array(64);
-  const tmp = new Float64Array(64);
+  const tmp = new Float64Array(IDCT_SCRATCH);
   for (let by = 0; by < bh; by++) {
     for (let bx = 0; bx < bw; bx++) idctBlock(c.coefs, (by * c.blocksW + bx) * 64, q, tmp, data, by * 8 * stride + bx * 8, stride);
   }
