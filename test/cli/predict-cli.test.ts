@@ -228,6 +228,9 @@ test('loom predict on PNG and JPEG images: files or a folder, fitted to the mode
   const gif = join(dir, 'anim.dat');
   writeFileSync(gif, Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'));
   assertUsageError(loom(['predict', model, gif]), /anim\.dat: a GIF image; loom predict reads PNG and JPEG images: convert them first/);
+  const heic = join(dir, 'IMG_0001.HEIC');
+  writeFileSync(heic, Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1'));
+  assertUsageError(loom(['predict', model, heic]), /IMG_0001\.HEIC: a HEIC or AVIF image; loom predict reads PNG and JPEG images: convert them first/);
   const gifs = join(dir, 'gifs');
   mkdirSync(gifs);
   writeFileSync(join(gifs, 'a.gif'), readFileSync(gif));

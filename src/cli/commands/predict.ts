@@ -49,8 +49,10 @@ const OTHER_IMAGES: [string, (b: Uint8Array) => boolean][] = [
   ['BMP', (b) => b[0] === 0x42 && b[1] === 0x4d && b.length >= 18 && [12, 40, 52, 56, 64, 108, 124].includes(b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24))],
   ['WebP', (b) => String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP'],
   ['TIFF', (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42)],
+  // An ISO media file ('ftyp' at 4) of an image brand: HEIC (phones' photos) and AVIF.
+  ['HEIC or AVIF', (b) => String.fromCharCode(...b.subarray(4, 8)) === 'ftyp' && /^(hei[cx]|hev[cx]|mif1|msf1|avif|avis)$/.test(String.fromCharCode(...b.subarray(8, 12)))],
 ];
-const OTHER_IMAGE_FILE = /\.(gif|bmp|webp|tiff?)$/i;
+const OTHER_IMAGE_FILE = /\.(gif|bmp|webp|tiff?|heic|heif|avif)$/i;
 const convertHint = 'loom predict reads PNG and JPEG images: convert them first (with ImageMagick: mogrify -format png FILES)';
 
 /**
