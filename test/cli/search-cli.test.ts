@@ -181,6 +181,14 @@ test('loom search on a user-defined JSON space: trials and the final model load 
   const p = loom(['predict', join(out, 'compare'), 'fashion-mnist', '--limit', '0', '--json']);
   assert.equal(p.code, 0, p.stderr);
   assert.equal(JSON.parse(p.stdout).accuracy, res.compare.test_acc, 'the compared model, loaded as a user loads it, predicts as its test measured');
+  // The text output says how far the best lies from the compared architecture.
+  const t = loom(['search', '--space', spec, '--epochs', '1', '--train-limit', '600', '--val-size', '100', '--batch-size', '100', '--threads', '1', '--trials', '2', '--final-epochs', '1', '--compare', compare, '--out', join(dir, 'user-text')], 300_000);
+  assert.equal(t.code, 0, t.stderr);
+  const best = Number(/^best: trial \d+, val [\d.]+%, test ([\d.]+)%/m.exec(t.stdout)?.[1]);
+  const m = /^compared: test ([\d.]+)% \(the best (?:level with it|([\d.]+) points (above|below) it)\)/m.exec(t.stdout);
+  assert.ok(m, t.stdout);
+  const gap = m[2] === undefined ? 0 : Number(m[2]) * (m[3] === 'above' ? 1 : -1);
+  assert.ok(Math.abs(best - Number(m[1]) - gap) < 0.006, `${best} - ${m[1]} is ${gap}`);
 });
 
 test('loom search --inherit: evolution children start from their parents\' weights; --final-budget trains the final model for a time', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 600_000 }, () => {

@@ -251,12 +251,18 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     return r;
   }
   const b = r.best;
+  /** How far the best's test accuracy lies from the compared one's, in words. */
+  const gap = (best: number | null, other: number) => {
+    if (best === null) return '';
+    const d = Math.round(10_000 * (best - other)) / 100;
+    return d === 0 ? ' (the best level with it)' : ` (the best ${Math.abs(d).toFixed(2)} points ${d > 0 ? 'above' : 'below'} it)`;
+  };
   process.stdout.write(
     [
       `study ${r.study} (${r.storage}): ${r.trials.complete} complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; ${formatDuration(r.seconds)}`,
       b ? `best: trial ${b.trial}, val ${(100 * b.val_acc).toFixed(2)}%, test ${b.test_acc === null ? '-' : `${(100 * b.test_acc).toFixed(2)}%`}, ${b.params.toLocaleString('en-US')} params` : 'no trial completed',
       b ? `  ${b.text}` : '',
-      ...(r.compare ? [`compared: ${r.compare.test_acc === null ? 'its training failed' : `test ${(100 * r.compare.test_acc).toFixed(2)}%`}, ${r.compare.params.toLocaleString('en-US')} params, trained like the best (${r.compare.epochs} epoch${r.compare.epochs === 1 ? '' : 's'}, ${r.compare.seconds.toFixed(0)} s)`, `  ${r.compare.text}`] : []),
+      ...(r.compare ? [`compared: ${r.compare.test_acc === null ? 'its training failed' : `test ${(100 * r.compare.test_acc).toFixed(2)}%${gap(b?.test_acc ?? null, r.compare.test_acc)}`}, ${r.compare.params.toLocaleString('en-US')} params, trained like the best (${r.compare.epochs} epoch${r.compare.epochs === 1 ? '' : 's'}, ${r.compare.seconds.toFixed(0)} s)`, `  ${r.compare.text}`] : []),
       `results in ${out} (result.json, report.md${b?.weights ? ', model.safetensors' : ''})`,
       ...(b?.weights ? [`classify new inputs with it: loom predict ${out} ${kind === 'tabular' ? 'FILE (a CSV file of rows)' : 'FILES (PNG or JPEG images, or an IDX file of images)'}`] : []),
       '',
