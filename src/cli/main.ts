@@ -308,6 +308,7 @@ function buildProgram(): Command {
     .option('--invert', 'images: invert them, for dark objects on a light ground when the model learnt light ones on black (as Fashion-MNIST and MNIST store them); transparent parts are the ground either way')
     .addOption(new Option('--fit <how>', "images of another shape than the model's: pad (scale to fit inside, margins in the border's colour, as Fashion-MNIST and MNIST centred their objects; the default), crop (scale to cover, cut out the middle) or stretch").choices(['pad', 'crop', 'stretch']))
     .option('--trim', 'images: first cut away the margins of a plain background (the corners\' colour, within 5%), as Fashion-MNIST trimmed its photos before scaling and centring them; for a picture of one object framed otherwise than the training images')
+    .option('-k, --top <k>', "each input's K most likely classes, each with its probability (with labels, also how often the right class is among them)", intArg(1))
     .option('-n, --limit <n>', 'print only the first N predictions (the accuracy counts all)', intArg(0))
     .option('-b, --batch-size <n>', 'inputs per forward pass', intArg(1), 1000)
     .option('-t, --threads <n>', 'intra-op threads', intArg(1, 4096))

@@ -46,6 +46,8 @@ export interface Prediction {
   /** The class's name from `data.json` (its index as text without one). */
   label: string;
   probability: number;
+  /** With `top` k > 1: the k most likely classes, the first this one, by falling probability. */
+  top?: { index: number; label: string; probability: number }[];
 }
 
 /** A model loaded by {@link loadModel}. The caller disposes it. */
@@ -67,8 +69,8 @@ export interface SavedModel {
    * evaluated in batches without gradients; the caller disposes the result.
    */
   probabilities(inputs: Tensor, opts?: { batchSize?: number }): Tensor;
-  /** {@link probabilities}, each input's most likely class. */
-  classify(inputs: Tensor, opts?: { batchSize?: number }): Prediction[];
+  /** {@link probabilities}, each input's most likely class (and with `top` k > 1, its k most likely). */
+  classify(inputs: Tensor, opts?: { batchSize?: number; top?: number }): Prediction[];
   dispose(): void;
 }
 
@@ -233,13 +235,26 @@ function makeModel(net: nn.Module, arch: Architecture, space: SearchSpace, netwo
     file,
     probabilities,
     classify(inputs, o = {}) {
+      const top = o.top ?? 1;
+      if (!(Number.isSafeInteger(top) && top >= 1)) throw new RangeError(`top must be a positive integer, got ${top}`);
       const p = probabilities(inputs, o);
       try {
+        const label = (k: number) => data?.classes[k] ?? String(k);
+        if (top > 1) {
+          const [n, classes] = p.shape;
+          const all = p.data() as Float32Array; // float32, as probabilities gives them
+          return Array.from({ length: n }, (_, i) => {
+            const row = all.subarray(i * classes, (i + 1) * classes);
+            const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b);
+            const best = order.slice(0, Math.min(top, classes)).map((k) => ({ index: k, label: label(k), probability: row[k] }));
+            return { ...best[0], top: best };
+          });
+        }
         const [values, indices] = p.maxWithIndices(1);
         const best = values.dataSync();
         const index = indices.dataSync();
         dispose([values, indices]);
-        return index.map((k, i) => ({ index: k, label: data?.classes[k] ?? String(k), probability: best[i] }));
+        return index.map((k, i) => ({ index: k, label: label(k), probability: best[i] }));
       } finally {
         p.dispose();
       }

@@ -85,6 +85,24 @@ test('loom predict: the saved model of loom train --out classifies the test imag
     assert.equal(lines.length, 3);
     for (const [i, l] of lines.entries()) assert.match(l, new RegExp(`^${i}\\t[012]\\t[01]\\.\\d{4}\\t(right|wrong \\([012]\\))$`));
     assert.match(text.stderr, new RegExp(`^accuracy ${(100 * trained.test_acc).toFixed(2)}% \\(${p.correct}/150\\)\\n$`));
+    // --top 2: each input's two most likely classes by falling probability, the first the prediction; how often the truth is among them.
+    const two = JSON.parse(loom(['predict', model, images, '--labels', labels, '--top', '2', '--json']).stdout);
+    assert.equal(two.accuracy, p.accuracy);
+    let among = 0;
+    two.predictions.forEach((q: { class: number; probability: number; truth: number; top: { class: number; label: string; probability: number }[] }, i: number) => {
+      assert.equal(q.top.length, 2);
+      assert.deepEqual([q.top[0].class, q.top[0].probability], [p.predictions[i].class, p.predictions[i].probability]);
+      assert.ok(q.top[1].probability <= q.top[0].probability && q.top[1].class !== q.top[0].class && q.top[1].label === String(q.top[1].class));
+      if (q.top.some((t) => t.class === q.truth)) among++;
+    });
+    assert.deepEqual([two.top_k, two.top_k_correct, two.top_k_accuracy], [2, among, among / 150]);
+    assert.ok(among >= p.correct);
+    const twoText = loom(['predict', model, images, '--labels', labels, '--top', '2', '--limit', '1']);
+    assert.match(twoText.stdout, /^0\t[012]\t[01]\.\d{4}\t[012]\t[01]\.\d{4}\t(right|wrong \([012]\))\n$/);
+    assert.match(twoText.stderr, new RegExp(`^accuracy [\\d.]+% \\(${p.correct}/150\\); in the top 2: [\\d.]+% \\(${among}/150\\)\\n$`));
+    // More than the classes: all of them.
+    assert.equal(JSON.parse(loom(['predict', model, images, '--top', '9', '--limit', '1', '--json']).stdout).predictions[0].top.length, 3);
+    assertUsageError(loom(['predict', model, images, '--top', '0']), /--top/);
     // A data set's folder: its test split, labelled by itself.
     const whole = JSON.parse(loom(['predict', model, data, '--json']).stdout);
     assert.equal(whole.accuracy, trained.test_acc);

@@ -25,6 +25,8 @@ export interface PredictOptions {
   fit?: ImageFit;
   /** Images: cut away the margins of a plain background first. */
   trim?: boolean;
+  /** Give each input's K most likely classes (default 1), and with labels how often the right one is among them. */
+  top?: number;
   limit?: number;
   batchSize?: number;
   threads?: number;
@@ -178,15 +180,18 @@ export async function predict(modelPath: string, inputList: string | readonly st
         if (bad >= 0) throw new DataError(`${o.labels}: label ${truth[bad]} at index ${bad} is outside the model's ${data.classes.length} classes (0-${data.classes.length - 1})`);
       }
     }
+    const top = Math.min(o.top ?? 1, data.classes.length);
     const predictions = (() => {
       try {
-        return model.classify(x, { batchSize: o.batchSize });
+        return model.classify(x, { batchSize: o.batchSize, top });
       } finally {
         dispose(x);
       }
     })();
     const correct = truth ? predictions.reduce((s, p, i) => s + (p.index === truth[i] ? 1 : 0), 0) : null;
     const accuracy = truth && correct !== null ? correct / predictions.length : null;
+    // With --top K: how often the right class is among the K most likely.
+    const inTop = truth && top > 1 ? predictions.reduce((s, p, i) => s + (p.top?.some((t) => t.index === truth[i]) ? 1 : 0), 0) : null;
     const shown = o.limit !== undefined ? predictions.slice(0, o.limit) : predictions;
     if (o.json) {
       process.stdout.write(
@@ -195,14 +200,15 @@ export async function predict(modelPath: string, inputList: string | readonly st
           inputs: list.length === 1 ? list[0] : list,
           count: predictions.length,
           ...(accuracy !== null ? { accuracy, correct } : {}),
-          predictions: shown.map((p, i) => ({ index: i, ...(images ? { file: images[i] } : {}), ...(fitted?.[i].length ? { changes: fitted[i] } : {}), class: p.index, label: p.label, probability: p.probability, ...(truth ? { truth: truth[i] } : {}) })),
+          ...(inTop !== null ? { top_k: top, top_k_accuracy: inTop / predictions.length, top_k_correct: inTop } : {}),
+          predictions: shown.map((p, i) => ({ index: i, ...(images ? { file: images[i] } : {}), ...(fitted?.[i].length ? { changes: fitted[i] } : {}), class: p.index, label: p.label, probability: p.probability, ...(p.top ? { top: p.top.map((t) => ({ class: t.index, label: t.label, probability: t.probability })) } : {}), ...(truth ? { truth: truth[i] } : {}) })),
         })}\n`,
       );
       return;
     }
-    const lines = shown.map((p, i) => `${images ? images[i] : i}\t${p.label}\t${p.probability.toFixed(4)}${truth ? `\t${truth[i] === p.index ? 'right' : `wrong (${data.classes[truth[i]]})`}` : ''}`);
+    const lines = shown.map((p, i) => `${images ? images[i] : i}\t${(p.top ?? [p]).map((t) => `${t.label}\t${t.probability.toFixed(4)}`).join('\t')}${truth ? `\t${truth[i] === p.index ? 'right' : `wrong (${data.classes[truth[i]]})`}` : ''}`);
     if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
-    if (accuracy !== null) process.stderr.write(`accuracy ${(100 * accuracy).toFixed(2)}% (${correct}/${predictions.length})\n`);
+    if (accuracy !== null) process.stderr.write(`accuracy ${(100 * accuracy).toFixed(2)}% (${correct}/${predictions.length})${inTop !== null ? `; in the top ${top}: ${((100 * inTop) / predictions.length).toFixed(2)}% (${inTop}/${predictions.length})` : ''}\n`);
   } finally {
     model.dispose();
   }
