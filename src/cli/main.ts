@@ -302,7 +302,7 @@ function buildProgram(): Command {
 
   program
     .command('predict <model> <inputs...>')
-    .description("classify new inputs with a saved model (a search's or loom train's --out folder, or its model.safetensors): PNG or JPEG images (files or a folder of them; fitted to the model's input size and channels), an IDX file of images in bytes, a data set's test split (fashion-mnist, a folder of IDX or CIFAR files), or a CSV file with the model's feature columns; with labels, also the accuracy")
+    .description("classify new inputs with a saved model (a search's or loom train's --out folder, or its model.safetensors): PNG or JPEG images (files, a folder of them, or a folder of class folders that label them; fitted to the model's input size and channels), an IDX file of images in bytes, a data set's test split (fashion-mnist, a folder of IDX or CIFAR files), or a CSV file with the model's feature columns; with labels, also the accuracy")
     .option('--labels <file>', 'an IDX file of the images\' class indices: report the accuracy')
     .option('--label-column <name>', "a CSV file's label column, to report the accuracy (default: label, when there is one)")
     .option('--invert', 'images: invert them, for dark objects on a light ground when the model learnt light ones on black (as Fashion-MNIST and MNIST store them); transparent parts are the ground either way')

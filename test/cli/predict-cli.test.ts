@@ -195,11 +195,31 @@ test('loom predict on PNG and JPEG images: files or a folder, fitted to the mode
     assert.equal(q.class, idx[i].class);
     assert.ok(Math.abs(q.probability - idx[i].probability) < 1e-4, `${q.probability} against ${idx[i].probability}`);
   });
+  // Class folders (as torchvision's ImageFolder): each image labelled by its folder's name, the accuracy reported.
+  const byClass = join(dir, 'by-class');
+  for (let i = 0; i < n; i++) {
+    mkdirSync(join(byClass, String(s.labels[i])), { recursive: true });
+    writeFileSync(join(byClass, String(s.labels[i]), `img-${i}.png`), readFileSync(files[i]));
+  }
+  const labelled = loom(['predict', model, byClass, '--json']);
+  assert.equal(labelled.code, 0, labelled.stderr);
+  const lp = JSON.parse(labelled.stdout);
+  const order = [...Array(n).keys()].sort((a, b) => s.labels[a] - s.labels[b] || a - b);
+  assert.deepEqual(
+    lp.predictions.map((q: { file: string; class: number; truth: number }) => [q.file, q.class, q.truth]),
+    order.map((i) => [join(byClass, String(s.labels[i]), `img-${i}.png`), idx[i].class, s.labels[i]]),
+  );
+  const right = order.filter((i) => idx[i].class === s.labels[i]).length;
+  assert.deepEqual([lp.accuracy, lp.correct], [right / n, right]);
+  assert.match(loom(['predict', model, byClass]).stderr, new RegExp(`^accuracy [\\d.]+% \\(${right}/${n}\\)\\n$`));
+  mkdirSync(join(byClass, 'cats'));
+  writeFileSync(join(byClass, 'cats', 'a.png'), readFileSync(files[0]));
+  assertUsageError(loom(['predict', model, byClass]), /by-class\/cats: a class folder named as none of the model's 3 classes \(0, 1, 2\) nor as a class index/);
   // Inverted, the bright squares become dark: the predictions change.
   const inv = JSON.parse(loom(['predict', model, ...files, '--invert', '--json']).stdout).predictions;
   assert.notDeepEqual(inv.map((q: { probability: number }) => q.probability), idx.map((q: { probability: number }) => q.probability));
   // Bad input: labels for images without any, --invert for IDX, several inputs not all images, a broken PNG.
-  assertUsageError(loom(['predict', model, files[0], '--labels', labels]), /PNG and JPEG images carry no labels/);
+  assertUsageError(loom(['predict', model, files[0], '--labels', labels]), /PNG and JPEG images are labelled by lying in class folders/);
   assertUsageError(loom(['predict', model, images, '--invert']), /--invert is for PNG and JPEG images/);
   assertUsageError(loom(['predict', model, images, files[0]]), /2 inputs given: several inputs must all be images \(PNG or JPEG files/);
   const broken = join(dir, 'broken.png');

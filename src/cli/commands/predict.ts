@@ -1,17 +1,18 @@
 /**
  * `loom predict <model> <inputs...>`: classifies new inputs with a saved model (a search's output
  * folder, `loom train --out`'s, or a weights file; see `estimate/model.ts`). Inputs: PNG and JPEG
- * images (files, or a folder of them) for an image model, fitted to its input (`data/image.ts`:
- * `imageInput`); an IDX file of images in bytes (`[N, H, W]` or `[N, C, H, W]`, optionally
- * gzipped, as MNIST and Fashion-MNIST ship them) or a data set (a name such as `fashion-mnist`, or
- * a folder of IDX or CIFAR files: its test split) for an image model; a CSV file with the model's
- * feature columns for a table's. With labels (`--labels FILE` of IDX class indices, the CSV's
- * label column, a data set's own) it also reports the accuracy. Prints one line per input (index
- * or file, class, probability) or, with `--json`, one object.
+ * images (files, a folder of them, or a folder of class folders that label them) for an image
+ * model, fitted to its input (`data/image.ts`: `imageInput`); an IDX file of images in bytes
+ * (`[N, H, W]` or `[N, C, H, W]`, optionally gzipped, as MNIST and Fashion-MNIST ship them) or a
+ * data set (a name such as `fashion-mnist`, or a folder of IDX or CIFAR files: its test split) for
+ * an image model; a CSV file with the model's feature columns for a table's. With labels
+ * (`--labels FILE` of IDX class indices, the CSV's label column, a data set's own, class folders)
+ * it also reports the accuracy. Prints one line per input (index or file, class, probability; with
+ * `--top K` the K most likely) or, with `--json`, one object.
  * @module
  */
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { IMAGE_FILE, type ImageFit, imageInput, isImage, readImage } from '../../data/image.js';
 import { isDir, isFile } from '../../util/fs.js';
 import { UsageError } from '../errors.js';
@@ -57,29 +58,49 @@ const OTHER_IMAGES: [string, (b: Uint8Array) => boolean][] = [
 const OTHER_IMAGE_FILE = /\.(gif|bmp|webp|tiff?|heic|heif|avif)$/i;
 const convertHint = 'loom predict reads PNG and JPEG images: convert them first (with ImageMagick: mogrify -format png FILES)';
 
+/** Images to classify, and for each the class folder it lies in (null when it lies in none). */
+interface ImageList {
+  files: string[];
+  folders: (string | null)[];
+}
+
 /**
  * The images `inputs` name: each a PNG or JPEG file, or a folder holding such files (sorted by
- * name) and no data set's files; null when the inputs are not images. An image in another format
- * is refused with a word on converting it.
+ * name) and no data set's files, or a folder of class folders (as torchvision's `ImageFolder`
+ * reads them: no images of its own, a subfolder of images per class, named as the class); null
+ * when the inputs are not images. An image in another format is refused with a word on converting
+ * it.
  */
-function imageInputs(inputs: readonly string[], holdsDataset: (dir: string) => boolean, csvFile: RegExp): string[] | null {
-  const files: string[] = [];
+function imageInputs(inputs: readonly string[], holdsDataset: (dir: string) => boolean, csvFile: RegExp): ImageList | null {
+  const out: ImageList = { files: [], folders: [] };
+  const add = (files: string[], folder: string | null) => {
+    out.files.push(...files);
+    for (const _ of files) out.folders.push(folder);
+  };
+  const imagesIn = (dir: string, names: string[]) => names.filter((n) => IMAGE_FILE.test(n)).map((n) => join(dir, n));
   for (const input of inputs) {
     if (isDir(input)) {
       if (holdsDataset(input)) return null;
       const names = readdirSync(input).sort();
-      const found = names.filter((n) => IMAGE_FILE.test(n));
-      if (!found.length) {
-        const other = names.find((n) => OTHER_IMAGE_FILE.test(n));
-        if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG or JPEG files; ${convertHint}`);
-        return null;
+      const found = imagesIn(input, names);
+      if (found.length) {
+        add(found, null);
+        continue;
       }
-      files.push(...found.map((n) => join(input, n)));
-    } else if (IMAGE_FILE.test(input)) files.push(input);
+      const classes = names.filter((n) => isDir(join(input, n))).map((n) => [n, imagesIn(join(input, n), readdirSync(join(input, n)).sort())] as const);
+      if (classes.some(([, f]) => f.length)) {
+        for (const [name, files] of classes) add(files, name);
+        continue;
+      }
+      const other = [...names, ...classes.flatMap(([n]) => readdirSync(join(input, n)).map((f) => join(n, f)))].find((n) => OTHER_IMAGE_FILE.test(n));
+      if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG or JPEG files; ${convertHint}`);
+      return null;
+    }
+    if (IMAGE_FILE.test(input)) add([input], null);
     else if (csvFile.test(input)) return null;
     else if (isFile(input)) {
       const bytes = head(input, 18);
-      if (isImage(bytes)) files.push(input);
+      if (isImage(bytes)) add([input], null);
       else {
         const other = OTHER_IMAGES.find(([, is]) => is(bytes));
         if (other) throw new UsageError(`${input}: a ${other[0]} image; ${convertHint}`);
@@ -87,7 +108,26 @@ function imageInputs(inputs: readonly string[], holdsDataset: (dir: string) => b
       }
     } else return null;
   }
-  return files;
+  return out;
+}
+
+/** A class name as folders spell it: letters and digits only, lower case ("T-shirt/top" and "t_shirt_top" alike). */
+const folderKey = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+
+/**
+ * The class index of each image from the class folder it lies in: the folder named as one of the
+ * model's classes (letters and digits compared, case aside) or as its index; null when some image
+ * lies in no class folder. An unknown folder name is refused, naming the model's classes.
+ */
+function folderLabels(list: ImageList, classes: readonly string[]): number[] | null {
+  if (list.folders.some((f) => f === null)) return null;
+  const keys = new Map(classes.map((c, i) => [folderKey(c), i]));
+  return list.folders.map((f, i) => {
+    const name = f as string;
+    const k = keys.get(folderKey(name)) ?? (/^\d+$/.test(name) && Number(name) < classes.length ? Number(name) : undefined);
+    if (k === undefined) throw new UsageError(`${dirname(list.files[i])}: a class folder named as none of the model's ${classes.length} classes (${classes.join(', ')}) nor as a class index`);
+    return k;
+  });
 }
 
 /** `loom predict` (see the module comment). */
@@ -96,7 +136,8 @@ export async function predict(modelPath: string, inputList: string | readonly st
   const { CSV_EXT, holdsDataset, loadDataset, readCsvFeatures } = await import('../../data/datasets.js');
   const list = typeof inputList === 'string' ? [inputList] : inputList;
   if (!list.length) throw new UsageError('give the inputs to classify');
-  const images = imageInputs(list, holdsDataset, CSV_EXT);
+  const imageList = imageInputs(list, holdsDataset, CSV_EXT);
+  const images = imageList?.files ?? null;
   if (!images && list.length > 1) throw new UsageError(`${list.length} inputs given: several inputs must all be images (PNG or JPEG files, or folders of them); an IDX file, a CSV file or a data set comes alone`);
   if (!images && o.invert) throw new UsageError('--invert is for PNG and JPEG images');
   if (!images && o.fit) throw new UsageError('--fit is for PNG and JPEG images');
@@ -117,7 +158,8 @@ export async function predict(modelPath: string, inputList: string | readonly st
     let fitted: string[][] | null = null;
     if (images) {
       if (tabular) throw new UsageError(`${inputs}: images, but the model classifies rows of a table (${data.inputShape[0]} features); give a CSV file with its feature columns`);
-      if (o.labels || o.labelColumn) throw new UsageError('--labels and --label-column are for an IDX file of images and a CSV file; PNG and JPEG images carry no labels');
+      if (o.labels || o.labelColumn) throw new UsageError('--labels and --label-column are for an IDX file of images and a CSV file; PNG and JPEG images are labelled by lying in class folders (a folder per class, named as the class)');
+      truth = folderLabels(imageList as ImageList, data.classes);
       const size = data.inputShape.reduce((a, b) => a * b, 1);
       const all = new Float32Array(images.length * size);
       // What was done to each image to fit the model: said once for all when the same, else by kind.
