@@ -230,23 +230,23 @@ function borderMean(plane: Float32Array, w: number, h: number): number {
 /** Resizes a plane: each axis by area averaging when it shrinks, by linear interpolation when it grows. */
 function resize(plane: Float32Array, w0: number, h0: number, w: number, h: number): Float32Array {
   if (w0 === w && h0 === h) return plane;
-  const across = axisWeights(w0, w);
-  const down = axisWeights(h0, h);
-  // Rows first (w0 -> w), then columns (h0 -> h).
-  const mid = new Float32Array(h0 * w);
-  for (let y = 0; y < h0; y++) {
-    for (let x = 0; x < w; x++) {
+  // Rows first (w0 -> w: h0 lines, w0 and w apart, samples adjacent), then columns (h0 -> h: w lines side by side, samples a row apart).
+  const mid = resampleLines(plane, h0, w0, w, 1, axisWeights(w0, w));
+  return resampleLines(mid, w, 1, 1, w, axisWeights(h0, h));
+}
+
+/**
+ * Resamples `lines` lines of `src` (line k starting at `k * srcLine`, its samples `step` apart) by
+ * `weights` (one list of source positions and weights per output sample) into a new array laid
+ * out alike (line k at `k * dstLine`).
+ */
+function resampleLines(src: Float32Array, lines: number, srcLine: number, dstLine: number, step: number, weights: [number, number][][]): Float32Array {
+  const out = new Float32Array(lines * weights.length);
+  for (let k = 0; k < lines; k++) {
+    for (let j = 0; j < weights.length; j++) {
       let v = 0;
-      for (const [i, wt] of across[x]) v += plane[y * w0 + i] * wt;
-      mid[y * w + x] = v;
-    }
-  }
-  const out = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (const [i, wt] of down[y]) v += mid[i * w + x] * wt;
-      out[y * w + x] = v;
+      for (const [i, wt] of weights[j]) v += src[k * srcLine + i * step] * wt;
+      out[k * dstLine + j * step] = v;
     }
   }
   return out;
