@@ -113,13 +113,13 @@ export function imageInput(image: DecodedImage, shape: readonly number[], opts: 
   // Planes of the model's channels at the image's size.
   let planes: Float32Array[] = Array.from({ length: c }, () => new Float32Array(pixels));
   const k = image.channels;
+  // Sample s of the pixel at `at` of alpha `a`, composited on the ground (grey images repeat their one sample).
+  const on = (at: number, a: number, s: number) => image.data[at + (colour ? s : 0)] * a + ground * (1 - a);
   for (let p = 0; p < pixels; p++) {
     const at = p * k;
     const a = hasAlpha ? image.data[at + k - 1] : 1;
-    // Sample s of the pixel, composited on the ground (grey images repeat their one sample).
-    const on = (s: number) => image.data[at + (colour ? s : 0)] * a + ground * (1 - a);
-    if (c === 1) planes[0][p] = colour ? 0.299 * on(0) + 0.587 * on(1) + 0.114 * on(2) : on(0);
-    else for (let s = 0; s < 3; s++) planes[s][p] = on(s);
+    if (c === 1) planes[0][p] = colour ? 0.299 * on(at, a, 0) + 0.587 * on(at, a, 1) + 0.114 * on(at, a, 2) : on(at, a, 0);
+    else for (let s = 0; s < 3; s++) planes[s][p] = on(at, a, s);
   }
   if (c === 1 && colour) did('colour made grey');
   if (c === 3 && !colour) did('grey repeated in three channels');

@@ -21,6 +21,7 @@
  */
 import { DataError, readDataFile } from './errors.js';
 import type { DecodedImage } from './image.js';
+import { MAX_IMAGE_PIXELS } from './png.js';
 
 /** Whether `bytes` start as a JPEG file does: the start-of-image marker and another marker (FF D8 FF). */
 export function isJpeg(bytes: Uint8Array): boolean {
@@ -228,9 +229,6 @@ function startsWith(seg: Uint8Array, text: string): boolean {
   return true;
 }
 
-/** The largest image decoded, in pixels (as for PNG). */
-const MAX_PIXELS = 1 << 26;
-
 function readFrame(seg: Uint8Array, progressive: boolean, short: () => DataError, bad: (why: string) => DataError): Frame {
   if (seg.length < 6) throw short();
   const precision = seg[0];
@@ -244,7 +242,7 @@ function readFrame(seg: Uint8Array, progressive: boolean, short: () => DataError
   if (seg.length < 6 + 3 * n) throw short();
   if (height === 0) throw bad('a JPEG whose height is given by a DNL marker (height 0 in the frame header) is not supported');
   if (width === 0) throw bad('corrupt JPEG data (an image 0 pixels wide)');
-  if (width * height > MAX_PIXELS) throw bad(`${width}x${height} pixels is too large an image to classify`);
+  if (width * height > MAX_IMAGE_PIXELS) throw bad(`${width}x${height} pixels is too large an image to classify`);
   const parts: { id: number; h: number; v: number; tq: number }[] = [];
   for (let i = 0; i < n; i++) {
     const id = seg[6 + 3 * i];

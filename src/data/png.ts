@@ -10,6 +10,9 @@ import { inflateSync } from 'node:zlib';
 import { DataError, readDataFile } from './errors.js';
 import type { DecodedImage } from './image.js';
 
+/** The largest image the readers decode, in pixels (PNG here, JPEG in `jpeg.ts`): 8192x8192. */
+export const MAX_IMAGE_PIXELS = 1 << 26;
+
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
 /** Whether `bytes` start with the PNG signature. */
@@ -83,7 +86,7 @@ export function decodePng(bytes: Uint8Array, name = 'image'): DecodedImage {
         if (body[10] !== 0 || body[11] !== 0) throw bad('unknown compression or filter method');
         if (header.interlace > 1) throw bad(`unknown interlace method ${header.interlace}`);
         if (header.width === 0 || header.height === 0) throw bad(`an image of ${header.width}x${header.height} pixels`);
-        if (header.width * header.height > 1 << 26) throw bad(`${header.width}x${header.height} pixels is too large an image to classify`);
+        if (header.width * header.height > MAX_IMAGE_PIXELS) throw bad(`${header.width}x${header.height} pixels is too large an image to classify`);
         break;
       }
       case 'PLTE':

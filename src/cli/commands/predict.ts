@@ -87,12 +87,14 @@ function imageInputs(inputs: readonly string[], holdsDataset: (dir: string) => b
         add(found, null);
         continue;
       }
-      const classes = names.filter((n) => isDir(join(input, n))).map((n) => [n, imagesIn(join(input, n), readdirSync(join(input, n)).sort())] as const);
-      if (classes.some(([, f]) => f.length)) {
-        for (const [name, files] of classes) add(files, name);
+      // Class folders: each subfolder's own names, read once.
+      const classes = names.filter((n) => isDir(join(input, n))).map((n) => ({ name: n, entries: readdirSync(join(input, n)).sort() }));
+      const labelled = classes.map((c) => ({ name: c.name, files: imagesIn(join(input, c.name), c.entries) }));
+      if (labelled.some((c) => c.files.length)) {
+        for (const c of labelled) add(c.files, c.name);
         continue;
       }
-      const other = [...names, ...classes.flatMap(([n]) => readdirSync(join(input, n)).map((f) => join(n, f)))].find((n) => OTHER_IMAGE_FILE.test(n));
+      const other = [...names, ...classes.flatMap((c) => c.entries.map((f) => join(c.name, f)))].find((n) => OTHER_IMAGE_FILE.test(n));
       if (other) throw new UsageError(`${input}: holds images such as ${other} but no PNG or JPEG files; ${convertHint}`);
       return null;
     }
