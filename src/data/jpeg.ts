@@ -774,6 +774,8 @@ function upsampler(c: Component, plane: { data: Uint8Array; stride: number }, fr
   if (hr === 1 && vr === 1) return (y) => data.subarray(y * stride, y * stride + W);
   // Too narrow for the fancy filters (as libjpeg: fewer than three samples across), or another ratio: replicate.
   const fancy = n > 2 || (hr === 1 && vr === 2);
+  /** For vertical upsampling: the start of the stored row that output row `y` takes a quarter from (the neighbour on its side, clamped at the edges). */
+  const farRow = (y: number) => (y & 1 ? Math.min((y >> 1) + 1, last) : Math.max((y >> 1) - 1, 0)) * stride;
   if (fancy && hr === 2 && vr === 1) {
     return (y, out) => {
       const b = y * stride;
@@ -792,7 +794,7 @@ function upsampler(c: Component, plane: { data: Uint8Array; stride: number }, fr
   if (fancy && hr === 1 && vr === 2) {
     return (y, out) => {
       const near = (y >> 1) * stride;
-      const far = (y & 1 ? Math.min((y >> 1) + 1, last) : Math.max((y >> 1) - 1, 0)) * stride;
+      const far = farRow(y);
       const bias = y & 1 ? 2 : 1;
       for (let i = 0; i < n; i++) out[i] = (3 * data[near + i] + data[far + i] + bias) >> 2;
       return out;
@@ -803,7 +805,7 @@ function upsampler(c: Component, plane: { data: Uint8Array; stride: number }, fr
     return (y, out) => {
       // Down first (3/4 the nearer row, 1/4 the further, at 4x), then across (at 16x in all).
       const near = (y >> 1) * stride;
-      const far = (y & 1 ? Math.min((y >> 1) + 1, last) : Math.max((y >> 1) - 1, 0)) * stride;
+      const far = farRow(y);
       for (let i = 0; i < n; i++) sum[i] = 3 * data[near + i] + data[far + i];
       out[0] = (4 * sum[0] + 8) >> 4;
       out[1] = (3 * sum[0] + sum[1] + 7) >> 4;
