@@ -10,7 +10,11 @@
  * evaluated are not asked again: their known values count.
  *
  * Batch asks hand out the current neighbourhood in parallel; once it is exhausted the strategy
- * asks nothing more until the outstanding results arrive. Results of asks from an abandoned
+ * asks nothing more until the outstanding results arrive. A round with a single start candidate
+ * (`init` 1, or one `initial` architecture) climbs from it whatever its value, so its
+ * neighbourhood is handed out at once, while the start itself still trains: parallel workers are
+ * not left idle waiting for it. Its value is still what a neighbour must beat (a start that failed
+ * is beaten by any neighbour that did not). Results of asks from an abandoned
  * neighbourhood (after a first-improvement move) are remembered but do not steer the search.
  * Failed evaluations (NaN) are never moved to.
  * @module
@@ -47,6 +51,8 @@ export class LocalSearch extends BaseStrategy<Tag> {
   private best: Point | null = null;
   /** Neighbours not handed out yet, in the order they will be. */
   private queue: Architecture[] = [];
+  /** The climb's start (`current`) was asked but its value is not known yet (a single start candidate). */
+  private startPending = false;
 
   constructor(space: SearchSpace, seed: number, options: Record<string, unknown>) {
     super('local', space, seed, options);
@@ -72,13 +78,19 @@ export class LocalSearch extends BaseStrategy<Tag> {
         if (this.initAsked >= this.starts()) return; // wait for the start candidates
         this.initAsked++;
         const given = this.round === 0 ? this.initial.find((a) => !this.asked.has(a.key)) : undefined;
-        out.push(this.issue(given ?? this.sampleNew(100), undefined, { r: this.round, k: 'init' }));
+        const ask = this.issue(given ?? this.sampleNew(100), undefined, { r: this.round, k: 'init' });
+        out.push(ask);
+        if (this.starts() === 1) {
+          // The only start candidate: the climb starts here whatever its value, so its neighbourhood need not wait for it.
+          this.moveTo({ arch: ask.arch, value: Number.NaN });
+          this.startPending = true;
+        }
       } else if (this.queue.length) {
         const a = this.queue.shift() as Architecture;
         const v = this.known.get(a.key);
         if (v !== undefined) this.consider({ arch: a, value: v });
         else if (!this.asked.has(a.key)) out.push(this.issue(a, undefined, { r: this.round, k: 'nbr' }));
-      } else if (this.waiting() === 0) {
+      } else if (this.waiting() === 0 && !this.startPending) {
         this.step();
       } else {
         return;
@@ -88,8 +100,13 @@ export class LocalSearch extends BaseStrategy<Tag> {
 
   /** The neighbourhood is done: move to the best neighbour if it improves, else restart. */
   private step(): void {
-    if (this.best && this.current && this.best.value > this.current.value) this.moveTo(this.best);
+    if (this.best && this.current && this.beats(this.best, this.current)) this.moveTo(this.best);
     else this.restart();
+  }
+
+  /** Whether `p` (told, not failed) improves on `q`, which may have failed (NaN): any value beats a failure. */
+  private beats(p: Point, q: Point): boolean {
+    return Number.isNaN(q.value) || p.value > q.value;
   }
 
   private restart(): void {
@@ -99,6 +116,7 @@ export class LocalSearch extends BaseStrategy<Tag> {
     this.current = null;
     this.best = null;
     this.queue = [];
+    this.startPending = false;
   }
 
   private moveTo(p: Point): void {
@@ -106,6 +124,7 @@ export class LocalSearch extends BaseStrategy<Tag> {
     this.phase = 'climb';
     this.current = p;
     this.best = null;
+    this.startPending = false;
     const nbrs = this.space.neighbours(p.arch);
     const perm = this.rng.permutation(nbrs.length);
     this.queue = Array.from(perm, (i) => nbrs[i]);
@@ -115,11 +134,18 @@ export class LocalSearch extends BaseStrategy<Tag> {
   private consider(p: Point): void {
     if (Number.isNaN(p.value)) return;
     if (!this.best || p.value > this.best.value) this.best = p;
-    if (this.first && this.current && p.value > this.current.value) this.moveTo(p);
+    if (this.first && this.current && !this.startPending && this.beats(p, this.current)) this.moveTo(p);
   }
 
   protected observe(t: Told<Tag>): void {
     if (!Number.isNaN(t.value)) this.known.set(t.arch.key, t.value);
+    if (this.startPending && t.tag?.k === 'init' && this.current && t.arch.key === this.current.arch.key) {
+      // The climb's start, whose neighbourhood is already out: now it has the value its neighbours must beat.
+      this.startPending = false;
+      this.current = { arch: this.current.arch, value: t.value };
+      if (this.first && this.best && this.beats(this.best, this.current)) this.moveTo(this.best);
+      return;
+    }
     if (t.tag?.r !== this.round) return;
     if (t.tag.k === 'nbr') {
       this.consider({ arch: t.arch, value: t.value });
@@ -134,11 +160,11 @@ export class LocalSearch extends BaseStrategy<Tag> {
 
   protected override saveOwn(): unknown {
     const pt = (p: Point | null) => (p ? savePoint(p) : null);
-    return { round: this.round, phase: this.phase, initAsked: this.initAsked, current: pt(this.current), best: pt(this.best), queue: this.queue.map(archValues) };
+    return { round: this.round, phase: this.phase, initAsked: this.initAsked, current: pt(this.current), best: pt(this.best), queue: this.queue.map(archValues), startPending: this.startPending };
   }
   protected override loadOwn(data: unknown): void {
     type P = PointJSON | null;
-    const d = data as { round: number; phase: 'init' | 'climb'; initAsked: number; current: P; best: P; queue: Record<string, unknown>[] };
+    const d = data as { round: number; phase: 'init' | 'climb'; initAsked: number; current: P; best: P; queue: Record<string, unknown>[]; startPending?: boolean };
     if (!d || !Array.isArray(d.queue) || (d.phase !== 'init' && d.phase !== 'climb')) throw this.error('the saved local-search state is incomplete');
     const pt = (p: P): Point | null => (p ? (loadPoint(this.space, p) as Point) : null);
     this.round = d.round;
@@ -147,6 +173,7 @@ export class LocalSearch extends BaseStrategy<Tag> {
     this.current = pt(d.current);
     this.best = pt(d.best);
     this.queue = d.queue.map((v) => this.space.arch(v));
+    this.startPending = d.startPending === true;
     this.known.clear();
     for (const t of this.history) if (!Number.isNaN(t.value)) this.known.set(t.arch.key, t.value);
   }

@@ -20,13 +20,14 @@ test('local: beats random search on the synthetic NB201 objective', () => {
 
 test('local: evaluates the whole neighbourhood, then moves to its best (best improvement)', () => {
   const s = createStrategy('local', nb201, 1);
-  const [start] = s.ask(100); // one start point, then nothing until its result
-  assert.deepEqual(s.ask(5), []);
-  tellAll(s, [start], f);
-  const nbhd = s.ask(100);
-  assert.deepEqual(keys(nbhd), keys(nb201.neighbours(start.arch)), 'the asks are the one-mutation neighbourhood');
+  // One start point (init 1): the climb starts there whatever its value, so its neighbourhood is
+  // handed out with it, for parallel workers.
+  const [start, ...nbhd] = s.ask(100);
+  assert.deepEqual(keys(nbhd), keys(nb201.neighbours(start.arch)), 'the asks are the start and its one-mutation neighbourhood');
   assert.deepEqual(s.ask(1), [], 'nothing more until the neighbourhood is told');
   tellAll(s, nbhd, f);
+  assert.deepEqual(s.ask(1), [], 'nor before the start itself is told: its value is what a neighbour must beat');
+  tellAll(s, [start], f);
   const best = nbhd.reduce((a, b) => (f(b) > f(a) ? b : a));
   assert.ok(f(best) > f(start), 'seed 1 starts below a better neighbour');
   // The next neighbourhood is the best neighbour's, minus the architectures already known.
@@ -68,6 +69,33 @@ test('local: restarts at a local optimum; never moves to a failure', () => {
   assert.equal(t.ask(10).length, 3, 'a restart draws `init` new start points');
 });
 
+test('local: a single start trains beside its neighbourhood; its value, told last, still decides the move', () => {
+  // The start told after its neighbours, and better than all of them: a local optimum, so a restart.
+  const s = createStrategy('local', nb201, 7);
+  const [start, ...nbhd] = s.ask(100);
+  assert.equal(nbhd.length, nb201.neighbours(start.arch).length);
+  tellAll(s, nbhd, () => 1);
+  s.tell(start.id, { value: 2 });
+  const restart = s.ask(100);
+  assert.ok(restart.length > 1 && !nb201.neighbours(start.arch).some((a) => a.key === restart[0].arch.key), 'a fresh start (with its own neighbourhood)');
+  // A start that failed: any neighbour that did not fail beats it, so the climb moves to the best one.
+  const t = createStrategy('local', nb201, 8);
+  const [s0, ...n0] = t.ask(100);
+  t.tell(s0.id, { value: Number.NaN });
+  tellAll(t, n0, (a) => (a.id === n0[3].id ? 5 : a.id === n0[1].id ? Number.NaN : 1));
+  const next = t.ask(100);
+  assert.ok(next.length > 0 && next.every((a) => nb201.neighbours(n0[3].arch).some((x) => x.key === a.arch.key)), 'the next neighbourhood is the best neighbour\'s');
+  // First improvement: a better neighbour told before the start moves the climb once the start is told.
+  const u = createStrategy('local', nb201, 9, { firstImprovement: true });
+  const [s1, a1, b1] = u.ask(3);
+  u.tell(a1.id, { value: 3 });
+  u.tell(b1.id, { value: 4 });
+  assert.ok(u.ask(1).every((x) => nb201.neighbours(s1.arch).some((y) => y.key === x.arch.key)), 'no move before the start is known');
+  u.tell(s1.id, { value: 2 });
+  const [c1] = u.ask(1);
+  assert.ok(nb201.neighbours(b1.arch).some((x) => x.key === c1.arch.key), 'then it moves to the best neighbour told so far');
+});
+
 test('local: deterministic and resumes exactly', () => {
   checkDeterminism('local', nb201, {}, f, 80);
   checkResume('local', nb201, {}, f, 30, 60);
@@ -85,9 +113,9 @@ test('local: option initial climbs from given architectures (the best of them), 
   assert.deepEqual(keys(nbhd), keys(nb201.neighbours(starts[1].arch).filter((a) => a.key !== starts[0].arch.key)), 'the climb starts from the better given one');
   // No neighbour is better: a restart draws `init` random architectures, not the given ones again.
   tellAll(s, nbhd, () => 0);
-  const restart = s.ask(10);
-  assert.equal(restart.length, 1);
-  assert.ok(!known.includes(nb201.format(restart[0].arch)));
+  const [restart, ...around] = s.ask(10);
+  assert.ok(!known.includes(nb201.format(restart.arch)));
+  assert.ok(around.length === 9 && around.every((a) => nb201.neighbours(restart.arch).some((x) => x.key === a.arch.key)), 'one random start, handed out with its neighbours');
   // With init 3, the first start is the given two and one random architecture.
   const t = createStrategy('local', nb201, 6, { initial: known[0], init: 3 });
   const first = t.ask(10);

@@ -132,3 +132,37 @@ test("finalAugment 'auto' augments long retrainings of networks big enough for i
   ];
   for (const [planned, params, want] of measured) assert.equal(autoAugment(planned, params), want, `${planned} epochs, ${params} params`);
 });
+
+test('trial seeds: common (the search seed for every trial) by default, distinct on request; a study made with distinct ones resumes with them', { skip: haveData ? false : 'needs dataset-fashion-mnist', timeout: 300_000 }, async () => {
+  const tiny = (name: string, trials: number, change: Partial<SearchOptions> = {}): SearchOptions => ({
+    ...base(name),
+    seed: 3,
+    budget: { trials },
+    dataOptions: { trainLimit: 300, valSize: 100 },
+    network: { channels: 4, cells: 1 },
+    recipe: { epochs: 1, batchSize: 100 },
+    threads: 1,
+    ...change,
+  });
+  const seeds = (name: string) => {
+    const store = new SqliteStore(join(dir, `${name}.db`));
+    try {
+      return { seeds: store.trials(name).map((t) => t.metrics.seed), meta: store.getStudy(name)?.meta };
+    } finally {
+      store.close();
+    }
+  };
+  await runSearch(tiny('seeds-common', 2));
+  let s = seeds('seeds-common');
+  assert.deepEqual(s.seeds, [3, 3]);
+  assert.equal(s.meta?.trialSeeds, 'common');
+  await runSearch(tiny('seeds-distinct', 2, { trialSeeds: 'distinct' }));
+  s = seeds('seeds-distinct');
+  assert.deepEqual(s.seeds, [3, 4]);
+  assert.equal(s.meta?.trialSeeds, undefined, "a distinct-seed study's settings are those of a study made before the option");
+  // Resumed without the option (as a study made by an older Loom would be): still distinct, no settings mismatch.
+  await runSearch(tiny('seeds-distinct', 3));
+  assert.deepEqual(seeds('seeds-distinct').seeds, [3, 4, 5]);
+  // Asking a distinct-seed study for common seeds is a settings mismatch, not a silent change.
+  await assert.rejects(runSearch(tiny('seeds-distinct', 4, { trialSeeds: 'common' })), /already exists with other settings/);
+});

@@ -45,6 +45,7 @@ export interface SearchCliOptions {
   /** Cutout of the final retraining, part of its augmentation (so only when it is augmented; default 0: none). */
   finalCutout?: number;
   inherit?: boolean;
+  trialSeeds?: 'common' | 'distinct';
   batchSize: number;
   lr?: number;
   /** Precision of every training's forward pass, trials, final and comparison (default float32; auto: bfloat16 on a CPU with bfloat16 instructions). */
@@ -217,6 +218,7 @@ export async function search(o: SearchCliOptions): Promise<SearchResult> {
     study,
     out,
     seed: o.seed,
+    ...(o.trialSeeds ? { trialSeeds: o.trialSeeds } : {}),
     network,
     finalNetwork: { ...(o.finalChannels ?? o.channels ? { channels: o.finalChannels ?? o.channels } : {}), ...(o.cells ? { cells: o.cells } : {}) },
     recipe: { ...trialRecipe, epochs: o.epochs ?? epochs.trial, ...(cappedTrials ? { seconds: o.trialBudget } : {}) },
