@@ -157,6 +157,11 @@ export interface SearchResult {
   };
 }
 
+/** Intra-op threads of each of `workers` workers sharing `cores` cores (the default of {@link SearchOptions.threads}). */
+export function workerThreads(cores: number, workers: number): number {
+  return Math.max(1, Math.floor(cores / workers));
+}
+
 /** Opens a store from a storage URL (`sqlite:PATH`, `memory:`). */
 export function openStore(storage: string): Store {
   if (storage === 'memory:') return new MemoryStore();
@@ -219,7 +224,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const elapsed = () => elapsedBefore + (Date.now() - searchStart) / 1000;
     const saveElapsed = () => store.putState(o.study, 'elapsed', elapsed());
     const cores = (await import('node:os')).availableParallelism();
-    const threads = o.threads ?? Math.max(1, Math.floor(cores / o.workers));
+    const threads = o.threads ?? workerThreads(cores, o.workers);
     const dataOptions = trialDataOptions(tabular, o.dataOptions, o.seed);
     const budgetLeft = () =>
       (o.budget.trials === undefined || study.finishedCount() < o.budget.trials) && (o.budget.seconds === undefined || elapsed() < o.budget.seconds) && !o.signal?.aborted;

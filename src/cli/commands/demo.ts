@@ -89,7 +89,8 @@ export async function demo(o: DemoOptions): Promise<void> {
   const precision = resolvePrecision(o.precision ?? 'auto');
   const cores = availableParallelism();
   const workers = demoWorkers(o.workers, cores);
-  const threads = Math.max(1, Math.floor(cores / workers));
+  const { workerThreads } = await import('../../study/search.js');
+  const threads = workerThreads(cores, workers);
   log(
     `loom demo: searching ${formatDuration(o.budget)} (local search from the baseline CNN, ${workers} trial${workers === 1 ? '' : 's'} at a time, of ${DEMO_TRIAL_EPOCHS} epoch${DEMO_TRIAL_EPOCHS === 1 ? '' : 's'}, augmented${precision === 'float32' ? '' : `, ${precision} mixed precision`}), ` +
       `then retraining the best for about ${formatDuration(o.finalBudget)}; results in ${out}`,
